@@ -1,0 +1,150 @@
+"""Loss functions and other operations that are more than a composition of Tensor methods.
+
+The cross-entropy losses are single operations with their own backward: composed from ``log`` and
+``exp`` they would overflow for large inputs, and their fused gradients (``p - y``) are both exact
+and cheaper. The other losses are compositions, so their gradients come from the engine.
+"""
+
+import numpy as np
+
+from ..seeding import generator
+from ..tensor import Tensor
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduce(losses, reduction):
+    if reduction == "mean":
+        return losses.mean()
+    if reduction == "sum":
+        return losses.sum()
+    if reduction == "none":
+        return losses
+    raise ValueError(f"reduction must be one of {REDUCTIONS}, not {reduction!r}")
+
+
+def _target_like(prediction, target, loss):
+    """The target as a Tensor of the prediction's shape; a different shape is an error, not a broadcast.
+
+    Broadcasting a (N, 1) prediction against a (N,) target would silently compare every
+    prediction with every target, which is never what a loss means.
+    """
+    if not isinstance(target, Tensor):
+        target = Tensor(np.asarray(target, dtype=prediction.dtype))
+    if target.shape != prediction.shape:
+        raise ValueError(f"{loss}: prediction of shape {prediction.shape} and target of shape {target.shape} differ")
+    return target
+
+
+def mse_loss(prediction, target, reduction="mean"):
+    """Mean squared error ``mean((prediction - target)^2)``."""
+    return _reduce((prediction - _target_like(prediction, target, "mse_loss")) ** 2, reduction)
+
+
+def l1_loss(prediction, target, reduction="mean"):
+    """Mean absolute error ``mean(|prediction - target|)``."""
+    return _reduce((prediction - _target_like(prediction, target, "l1_loss")).abs(), reduction)
+
+
+def binary_cross_entropy(probability, target, reduction="mean"):
+    """``-(y log p + (1 - y) log(1 - p))`` for probabilities ``p`` in [0, 1].
+
+    As in PyTorch, each log is clamped at -100 so that a saturated ``p`` of exactly 0 or 1 gives a
+    large finite loss rather than infinity, and the gradient's denominator is kept above 1e-12.
+    """
+    y = _target_like(probability, target, "binary_cross_entropy").data
+    p = probability.data
+    if np.any((p < 0) | (p > 1)):
+        raise ValueError("binary_cross_entropy: probabilities must lie in [0, 1]; use binary_cross_entropy_with_logits for scores")
+    with np.errstate(divide="ignore"):
+        losses = -(y * np.maximum(np.log(p), -100) + (1 - y) * np.maximum(np.log1p(-p), -100))
+
+    def backward(g):
+        # d/dp = (p - y) / (p (1 - p))
+        return (g * (p - y) / np.maximum(p * (1 - p), 1e-12),)
+
+    return _reduce(Tensor._result(losses, (probability,), backward, "binary_cross_entropy"), reduction)
+
+
+def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
+    """Binary cross-entropy of ``sigmoid(logits)``, computed from the logits without overflow."""
+    y = _target_like(logits, target, "binary_cross_entropy_with_logits").data
+    z = logits.data
+    # -(y log s(z) + (1 - y) log(1 - s(z))) = max(z, 0) - z y + log(1 + e^-|z|)
+    losses = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+
+    def backward(g):
+        return (g * (np.exp(-np.logaddexp(0, -z)) - y),)  # sigmoid(z) - y
+
+    return _reduce(Tensor._result(losses, (logits,), backward, "binary_cross_entropy_with_logits"), reduction)
+
+
+def _class_labels(labels, logits):
+    """Integer class labels, one per row of ``logits``, checked against the number of classes."""
+    labels = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
+    if labels.dtype.kind == "f":
+        if not np.all(labels == np.round(labels)):
+            raise TypeError("cross_entropy: labels must be integer class indices, got non-integer floats")
+        labels = labels.astype(np.intp)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"cross_entropy: labels must be integer class indices, not dtype {labels.dtype}")
+    if logits.ndim != 2 or labels.shape != logits.shape[:1]:
+        raise ValueError(
+            f"cross_entropy: logits must be (N, classes) and labels (N,); got logits of shape "
+            f"{logits.shape} and labels of shape {labels.shape}"
+        )
+    classes = logits.shape[1]
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        raise ValueError(f"cross_entropy: labels must lie in [0, {classes - 1}], got values from {labels.min()} to {labels.max()}")
+    return labels
+
+
+def cross_entropy(logits, labels, reduction="mean"):
+    """Softmax cross-entropy of ``logits`` (N, C) against integer ``labels`` (N,).
+
+    Per row: ``logsumexp(z) - z[label]``; its gradient is ``softmax(z) - onehot(label)``.
+    """
+    labels = _class_labels(labels, logits)
+    rows = np.arange(len(labels))
+    shifted = logits.data - logits.data.max(axis=1, keepdims=True)
+    log_norm = np.log(np.exp(shifted).sum(axis=1))
+    losses = log_norm - shifted[rows, labels]
+
+    def backward(g):
+        grad = np.exp(shifted - log_norm[:, None])  # softmax
+        grad[rows, labels] -= 1
+        return (grad * g[:, None],)
+
+    return _reduce(Tensor._result(losses, (logits,), backward, "cross_entropy"), reduction)
+
+
+def hinge_loss(scores, target, reduction="mean"):
+    """Max-margin loss ``max(0, 1 - y * score)`` for labels ``y`` in {-1, +1}."""
+    y = _target_like(scores, target, "hinge_loss")
+    if not np.all(np.abs(y.data) == 1):
+        raise ValueError("hinge_loss: labels must be -1 or +1")
+    return _reduce((1 - y * scores).relu(), reduction)
+
+
+def dropout(x, p=0.5, training=True, rng=None):
+    """Zero each entry with probability ``p`` and scale the rest by ``1 / (1 - p)`` (inverted dropout),
+    so that the expected value is unchanged and evaluation needs no rescaling."""
+    if not 0 <= p < 1:
+        raise ValueError(f"dropout probability must be in [0, 1), got {p}")
+    if not training or p == 0:
+        return x
+    keep = generator(rng).random(x.shape) >= p
+    return x * (keep / (1 - p)).astype(x.dtype)
+
+
+def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the last ``len(normalized_shape)`` axes to mean 0 and variance 1, then scale and shift."""
+    axes = tuple(range(-len(normalized_shape), 0))
+    if x.shape[x.ndim - len(normalized_shape):] != tuple(normalized_shape):
+        raise ValueError(f"layer_norm: input of shape {x.shape} does not end in normalized_shape {tuple(normalized_shape)}")
+    centred = x - x.mean(axis=axes, keepdims=True)
+    variance = (centred * centred).mean(axis=axes, keepdims=True)
+    out = centred / (variance + eps).sqrt()
+    if weight is not None:
+        out = out * weight + bias
+    return out
