@@ -6,6 +6,8 @@ change ``p.data`` in place, so a model keeps pointing at its parameters.
 
 import numpy as np
 
+from .tensor import Tensor
+
 
 class Optimizer:
     """Holds the parameters to update and the learning rate; ``step()`` applies one update."""
@@ -62,21 +64,22 @@ class Adam(Optimizer):
         self.betas, self.eps, self.weight_decay = betas, eps, weight_decay
         self.m = [np.zeros_like(p.data) for p in self.params]
         self.v = [np.zeros_like(p.data) for p in self.params]
-        self.t = 0
+        self.steps = [0] * len(self.params)  # per parameter: one without a gradient is not stepped
 
     def step(self):
-        self.t += 1
         b1, b2 = self.betas
-        for p, m, v in zip(self.params, self.m, self.v):
+        for i, (p, m, v) in enumerate(zip(self.params, self.m, self.v)):
             if p.grad is None:
                 continue
+            self.steps[i] += 1
+            t = self.steps[i]
             g = p.grad + self.weight_decay * p.data if self.weight_decay else p.grad
             m *= b1
             m += (1 - b1) * g
             v *= b2
             v += (1 - b2) * g * g
-            m_hat = m / (1 - b1**self.t)
-            v_hat = v / (1 - b2**self.t)
+            m_hat = m / (1 - b1**t)
+            v_hat = v / (1 - b2**t)
             p.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
@@ -85,6 +88,7 @@ def clip_grad_norm(params, max_norm):
 
     Returns the norm before clipping (useful to log).
     """
+    params = [params] if isinstance(params, Tensor) else list(params)
     grads = [p.grad for p in params if p.grad is not None]
     total = float(np.sqrt(sum(float(np.sum(g.astype(np.float64) ** 2)) for g in grads)))
     if total > max_norm:

@@ -13,6 +13,7 @@ Three rules live in one place each, so that no operation has to repeat them:
   :class:`no_grad`.
 """
 
+import math
 import numbers
 
 import numpy as np
@@ -60,9 +61,10 @@ def unbroadcast(grad, shape):
     if grad.shape == shape:
         return grad
     leading = grad.ndim - len(shape)
+    if grad.shape[leading:] == shape:  # only new leading axes (a bias added to a batch)
+        return np.add.reduce(grad, axis=tuple(range(leading)))
     stretched = tuple(i + leading for i, n in enumerate(shape) if n == 1 and grad.shape[i + leading] != 1)
-    grad = grad.sum(axis=tuple(range(leading)) + stretched, keepdims=True)
-    return grad.reshape(shape)
+    return np.add.reduce(grad, axis=tuple(range(leading)) + stretched, keepdims=True).reshape(shape)
 
 
 def _as_array(data, dtype=None):
@@ -100,21 +102,29 @@ def _normalize_axes(axis, ndim):
     return tuple(sorted(normalized))
 
 
-def _expand_reduced(g, axes, keepdims):
-    """Give a reduction's upstream gradient its reduced axes back (as length 1), for broadcasting."""
-    return g if keepdims else np.expand_dims(g, axes)
+def _kept_shape(shape, axes):
+    """``shape`` with the reduced ``axes`` kept as length 1, so a reduction's gradient broadcasts back."""
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _spread(g, shape):
+    """A new array of ``shape`` holding ``g`` copied along its length-1 axes (a writable broadcast)."""
+    out = np.empty(shape, dtype=g.dtype)
+    out[...] = g
+    return out
 
 
 class Tensor:
     """An n-dimensional array of floats that records the operations applied to it.
 
     ``Tensor(data, requires_grad=False)`` copies ``data`` (an array, a nested list or a number) into
-    a float64 array, or float32 if it already is one. After ``loss.backward()``, every tensor that
-    requires a gradient and that ``loss`` depends on holds ``d loss / d tensor`` in ``.grad``, an
-    array of its own shape and dtype.
+    a float64 array, or float32 if it already is one. After ``loss.backward()``, every leaf tensor
+    (one made by the user, not computed) that requires a gradient and that ``loss`` depends on holds
+    ``d loss / d tensor`` in ``.grad``, an array of its own shape and dtype. As in PyTorch, computed
+    tensors pass their gradient on without keeping it, unless asked to by :meth:`retain_grad`.
     """
 
-    __slots__ = ("data", "_grad", "requires_grad", "_parents", "_backward", "_op")
+    __slots__ = ("data", "_grad", "requires_grad", "_parents", "_backward", "_op", "_upstream", "_retains_grad")
     # NumPy defers to our reflected operators, so ``array * tensor`` makes a Tensor.
     __array_ufunc__ = None
 
@@ -125,6 +135,8 @@ class Tensor:
         self._parents = ()
         self._backward = None
         self._op = ""
+        self._upstream = None
+        self._retains_grad = False
 
     @classmethod
     def _result(cls, data, parents, backward, op):
@@ -136,6 +148,8 @@ class Tensor:
         out._parents = ()
         out._backward = None
         out._op = op
+        out._upstream = None
+        out._retains_grad = False
         if _grad_enabled:
             for parent in parents:
                 if parent.requires_grad:
@@ -246,8 +260,8 @@ class Tensor:
     # ----------------------------------------------------------------------------- backward
 
     def backward(self, grad=None):
-        """Backpropagate: add ``d self / d t`` (times ``grad``) to ``t.grad`` for every tensor ``t``
-        in the graph that requires a gradient.
+        """Backpropagate: add ``d self / d t`` (times ``grad``) to ``t.grad`` for every leaf tensor
+        ``t`` in the graph that requires a gradient (and every tensor that called ``retain_grad``).
 
         ``grad`` is the gradient of some final scalar with respect to ``self``; it may be left out
         when ``self`` has a single element (it is then 1). Gradients **accumulate**: a second
@@ -273,32 +287,53 @@ class Tensor:
             if grad.shape != self.data.shape:
                 raise ValueError(f"backward(): grad of shape {grad.shape} does not match tensor of shape {self.shape}")
 
-        grads = {id(self): grad}  # gradients of this pass, not yet handed to the parents
-        for node in reversed(topological_order(self)):
-            g = grads.pop(id(node), None)
-            if g is None:
-                continue
-            node._accumulate(g)
-            if node._backward is None:
-                continue
-            for parent, parent_grad in zip(node._parents, node._backward(g)):
-                if parent_grad is None or not parent.requires_grad:
+        # Each node's _upstream collects the gradient this pass sends it, from every child, before
+        # the node passes it on: the reverse topological order guarantees all children came first.
+        order = topological_order(self)
+        self._upstream = grad
+        try:
+            for node in reversed(order):
+                g = node._upstream
+                if g is None:
                     continue
-                if parent_grad.shape != parent.data.shape:
-                    parent_grad = unbroadcast(parent_grad, parent.data.shape)
-                previous = grads.get(id(parent))
-                grads[id(parent)] = parent_grad if previous is None else previous + parent_grad
+                node._upstream = None
+                if node._backward is None:  # a leaf: keep the gradient, nothing to pass on
+                    node._accumulate(g)
+                    continue
+                if node._retains_grad:
+                    node._accumulate(g)
+                parent_grads = node._backward(g)
+                if len(parent_grads) != len(node._parents):
+                    raise RuntimeError(
+                        f"the backward of {node._op} returned {len(parent_grads)} gradient(s) "
+                        f"for {len(node._parents)} input(s)"
+                    )
+                for parent, parent_grad in zip(node._parents, parent_grads):
+                    if parent_grad is None or not parent.requires_grad:
+                        continue
+                    if parent_grad.shape != parent.data.shape:
+                        parent_grad = unbroadcast(parent_grad, parent.data.shape)
+                    if parent._upstream is None:
+                        parent._upstream = parent_grad
+                    else:
+                        parent._upstream = parent._upstream + parent_grad
+        except BaseException:
+            for node in order:  # a failed pass must not leak into the next one
+                node._upstream = None
+            raise
+
+    def retain_grad(self):
+        """Keep this computed tensor's gradient in ``.grad`` during backward (to inspect it)."""
+        self._retains_grad = True
+        return self
 
     def _accumulate(self, g):
         """Add this pass's gradient to ``.grad``, in this tensor's dtype."""
-        if self._grad is not None:
-            self._grad = self._grad + g.astype(self.data.dtype, copy=False)
-        elif self._parents:
-            self._grad = g.astype(self.data.dtype, copy=False)
-        else:
-            # A leaf (a parameter, an input) gets an array of its own: the pass's arrays may be
-            # shared with other tensors or be read-only broadcast views, and optimizers read it.
+        if self._grad is None:
+            # An array of its own: the pass's arrays may be shared with other tensors.
             self._grad = np.array(g, dtype=self.data.dtype)
+        else:
+            self._grad = self._grad + g.astype(self.data.dtype, copy=False)
 
     # ----------------------------------------------------------------------------- arithmetic
 
@@ -327,7 +362,7 @@ class Tensor:
         other = self._lift(other)
 
         def backward(g):
-            return g, -g
+            return g, (-g if other.requires_grad else None)
 
         return Tensor._result(self._broadcasting(np.subtract, other, "sub"), (self, other), backward, "sub")
 
@@ -339,7 +374,7 @@ class Tensor:
         a, b = self.data, other.data
 
         def backward(g):
-            return g * b, g * a
+            return (g * b if self.requires_grad else None), (g * a if other.requires_grad else None)
 
         return Tensor._result(self._broadcasting(np.multiply, other, "mul"), (self, other), backward, "mul")
 
@@ -354,7 +389,7 @@ class Tensor:
         def backward(g):
             # d(a/b)/da = 1/b,  d(a/b)/db = -a/b^2 = -out/b
             g_over_b = g / b
-            return g_over_b, -g_over_b * out
+            return g_over_b, (-g_over_b * out if other.requires_grad else None)
 
         return Tensor._result(out, (self, other), backward, "div")
 
@@ -396,15 +431,10 @@ class Tensor:
     def __matmul__(self, other):
         other = self._lift(other)
         a, b = self.data, other.data
-        if a.ndim == 0 or b.ndim == 0:
-            raise ValueError(f"matmul: both operands need at least one dimension, got shapes {self.shape} and {other.shape}")
-        if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
-            raise ValueError(
-                f"matmul: shapes {self.shape} and {other.shape} do not match: the last dimension of "
-                f"the left ({a.shape[-1]}) must equal the {'second-to-last' if b.ndim > 1 else 'only'} "
-                f"dimension of the right ({b.shape[-2 if b.ndim > 1 else 0]})"
-            )
-        out = self._broadcasting(np.matmul, other, "matmul")
+        try:
+            out = a @ b
+        except ValueError:
+            raise _matmul_error(a.shape, b.shape) from None
 
         def backward(g):
             # Y = A B  =>  dA = G B^T,  dB = A^T G   (on the last two axes; batch axes broadcast).
@@ -512,22 +542,25 @@ class Tensor:
     def sum(self, axis=None, keepdims=False):
         axes = _normalize_axes(axis, self.data.ndim)
         shape = self.data.shape
+        kept = _kept_shape(shape, axes)
 
         def backward(g):
             # Every summed element contributed with weight 1: copy g back along the summed axes.
-            return (np.broadcast_to(_expand_reduced(g, axes, keepdims), shape),)
+            return (_spread(g.reshape(kept), shape),)
 
-        return Tensor._result(self.data.sum(axis=axes, keepdims=keepdims), (self,), backward, "sum")
+        return Tensor._result(np.add.reduce(self.data, axis=axes, keepdims=keepdims), (self,), backward, "sum")
 
     def mean(self, axis=None, keepdims=False):
         axes = _normalize_axes(axis, self.data.ndim)
         shape = self.data.shape
-        count = int(np.prod([shape[a] for a in axes]))
+        kept = _kept_shape(shape, axes)
+        count = math.prod(shape[a] for a in axes)
 
         def backward(g):
-            return (np.broadcast_to(_expand_reduced(g, axes, keepdims) / count, shape),)
+            return (_spread(g.reshape(kept) / count, shape),)  # each element weighs 1/count
 
-        return Tensor._result(self.data.mean(axis=axes, keepdims=keepdims), (self,), backward, "mean")
+        out = np.add.reduce(self.data, axis=axes, keepdims=keepdims) / count
+        return Tensor._result(out, (self,), backward, "mean")
 
     def max(self, axis=None, keepdims=False):
         """Largest value along ``axis``; its gradient is shared equally between tied maxima."""
@@ -546,7 +579,8 @@ class Tensor:
 
         def backward(g):
             winners = x == kept
-            return (_expand_reduced(g, axes, keepdims) * winners / winners.sum(axis=axes, keepdims=True, dtype=x.dtype),)
+            share = g.reshape(kept.shape) / winners.sum(axis=axes, keepdims=True, dtype=x.dtype)
+            return (winners * share,)
 
         out = kept if keepdims else np.squeeze(kept, axis=axes)
         return Tensor._result(out, (self,), backward, op)
@@ -667,6 +701,20 @@ def _repeats_possible(index):
     """Whether an index may select an element more than once (it holds an integer array)."""
     parts = index if isinstance(index, tuple) else (index,)
     return any(isinstance(p, np.ndarray) and p.dtype != bool for p in parts)
+
+
+def _matmul_error(left, right):
+    """Say why ``numpy.matmul`` refused two shapes."""
+    if not left or not right:
+        return ValueError(f"matmul: both operands need at least one dimension, got shapes {left} and {right}")
+    inner = right[-2] if len(right) > 1 else right[0]
+    if left[-1] != inner:
+        return ValueError(
+            f"matmul: shapes {left} and {right} do not match: the last dimension of the left "
+            f"({left[-1]}) must equal the {'second-to-last' if len(right) > 1 else 'only'} "
+            f"dimension of the right ({inner})"
+        )
+    return ValueError(f"matmul: cannot broadcast shapes {left} and {right} (their batch dimensions differ)")
 
 
 def _matmul_backward(g, a, b, need_a, need_b):

@@ -52,7 +52,7 @@ def test_a_wide_graph_with_shared_subexpressions():
 
 def test_two_backwards_on_the_same_graph_give_twice_the_gradient_everywhere():
     x = Tensor(np.array([0.5, -1.0]), requires_grad=True)
-    h = x.tanh()
+    h = x.tanh().retain_grad()
     loss = (h * h).sum()
     loss.backward()
     once_x, once_h = x.grad.copy(), h.grad.copy()
@@ -81,12 +81,14 @@ def test_leaf_gradients_are_writable_arrays_of_their_own():
     assert a.grad.flags.writeable
 
 
-def test_only_tensors_that_require_grad_receive_one():
+def test_only_leaves_that_require_grad_receive_one():
     x = Tensor(np.ones(3))
     w = Tensor(np.full(3, 2.0), requires_grad=True)
-    out = (x * w).sum()
+    hidden = x * w
+    out = hidden.sum().retain_grad()
     out.backward()
     assert x.grad is None
+    assert hidden.grad is None  # computed, not retained: its gradient was passed on, not kept
     np.testing.assert_allclose(w.grad, [1.0, 1.0, 1.0])
     assert out.grad == 1.0
 
@@ -238,7 +240,7 @@ def test_broadcasting_failure_names_both_shapes(op):
         ((3, 4), (5, 2), r"shapes \(3, 4\) and \(5, 2\) do not match.*left \(4\).*right \(5\)"),
         ((3,), (4,), r"shapes \(3,\) and \(4,\) do not match"),
         ((), (3,), "at least one dimension"),
-        ((2, 3, 4), (5, 4, 2), r"matmul: cannot broadcast shapes \(2, 3, 4\) and \(5, 4, 2\)"),
+        ((2, 3, 4), (5, 4, 2), r"matmul: cannot broadcast shapes \(2, 3, 4\) and \(5, 4, 2\) \(their batch dimensions differ\)"),
     ],
 )
 def test_matmul_shape_errors(left, right, message):
@@ -260,3 +262,12 @@ def test_shape_operation_errors_name_the_shapes():
         t[5]
     with pytest.raises(ValueError, match=r"mask of shape \(4,\)"):
         t.masked_fill(np.ones(4, dtype=bool), 0.0)
+
+
+def test_a_backward_returning_the_wrong_number_of_gradients_is_reported():
+    x = Tensor(np.ones(2), requires_grad=True)
+    broken = Tensor._result(x.data * 2, (x, x), lambda g: (g,), "twice")
+    with pytest.raises(RuntimeError, match=r"backward of twice returned 1 gradient\(s\) for 2 input\(s\)"):
+        broken.sum().backward()
+    (x * 3).sum().backward()  # the failed pass left nothing behind
+    np.testing.assert_allclose(x.grad, [3.0, 3.0])

@@ -54,7 +54,7 @@ def binary_cross_entropy(probability, target, reduction="mean"):
     """
     y = _target_like(probability, target, "binary_cross_entropy").data
     p = probability.data
-    if np.any((p < 0) | (p > 1)):
+    if not np.all((p >= 0) & (p <= 1)):  # also refuses NaN
         raise ValueError("binary_cross_entropy: probabilities must lie in [0, 1]; use binary_cross_entropy_with_logits for scores")
     with np.errstate(divide="ignore"):
         losses = -(y * np.maximum(np.log(p), -100) + (1 - y) * np.maximum(np.log1p(-p), -100))
@@ -146,5 +146,7 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
     variance = (centred * centred).mean(axis=axes, keepdims=True)
     out = centred / (variance + eps).sqrt()
     if weight is not None:
-        out = out * weight + bias
+        out = out * weight
+    if bias is not None:
+        out = out + bias
     return out

@@ -24,9 +24,13 @@ class Linear(Module):
         self.bias = Parameter(draw.uniform(-bound, bound, out_features), dtype=dtype) if bias else None
 
     def forward(self, x):
-        if x.shape[-1] != self.in_features:
-            raise ValueError(f"Linear({self.in_features}, {self.out_features}) got input of shape {x.shape}: its last dimension must be {self.in_features}")
-        out = x @ self.weight
+        try:
+            out = x @ self.weight
+        except ValueError:
+            raise ValueError(
+                f"Linear({self.in_features}, {self.out_features}) got input of shape {x.shape}: "
+                f"its last dimension must be {self.in_features}"
+            ) from None
         return out + self.bias if self.bias is not None else out
 
     def extra_repr(self):
@@ -84,7 +88,8 @@ class Dropout(Module):
         if not 0 <= p < 1:
             raise ValueError(f"dropout probability must be in [0, 1), got {p}")
         self.p = p
-        self.rng = generator(rng)
+        # None keeps following the package's default generator (and so manual_seed).
+        self.rng = None if rng is None else generator(rng)
 
     def forward(self, x):
         return F.dropout(x, self.p, self.training, self.rng)
