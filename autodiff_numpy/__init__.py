@@ -7,9 +7,11 @@ gradients with finite differences and ``plots`` draws training curves and decisi
 
 from .seeding import manual_seed
 from .tensor import Tensor, concat, is_grad_enabled, no_grad, stack, tensor, unbroadcast, where
+from .value import Value
 
 __all__ = [
     "Tensor",
+    "Value",
     "concat",
     "is_grad_enabled",
     "manual_seed",
