@@ -266,7 +266,10 @@ def test_shape_operation_errors_name_the_shapes():
 
 def test_a_backward_returning_the_wrong_number_of_gradients_is_reported():
     x = Tensor(np.ones(2), requires_grad=True)
-    broken = Tensor._result(x.data * 2, (x, x), lambda g: (g,), "twice")
+    def _twice_backward(out, g):
+        return (g,)  # one gradient for two inputs
+
+    broken = Tensor._result(x.data * 2, (x, x), _twice_backward)
     with pytest.raises(RuntimeError, match=r"backward of twice returned 1 gradient\(s\) for 2 input\(s\)"):
         broken.sum().backward()
     (x * 3).sum().backward()  # the failed pass left nothing behind

@@ -133,24 +133,29 @@ def conv2d(x, weight, bias=None, stride=1, padding=0):
     if bias is not None:
         rows = rows + bias.data
     out = np.ascontiguousarray(rows.reshape(n, h_out, w_out, c_out).transpose(0, 3, 1, 2))
-
-    def backward(g):
-        # Lay g out like `rows`. From rows = cols W^T + b:
-        #   dW = G^T cols,   db = sum of G over its rows,   dcols = G W   (then col2im for dx).
-        g_rows = g.transpose(0, 2, 3, 1).reshape(n * h_out * w_out, c_out)
-        grad_w = (g_rows.T @ cols).reshape(weight.shape) if weight.requires_grad else None
-        grad_x = None
-        if x.requires_grad:
-            grad_cols = (g_rows @ w_mat).reshape(n, h_out, w_out, c_in, kh, kw)
-            grad_padded = _add_windows(grad_cols.transpose(0, 3, 1, 2, 4, 5), padded_shape, stride)
-            # The padding zeros are constants, not inputs: keep the gradient of the image only.
-            grad_x = grad_padded[:, :, ph : ph + h, pw : pw + w]
-        if bias is None:
-            return grad_x, grad_w
-        return grad_x, grad_w, (g_rows.sum(axis=0) if bias.requires_grad else None)
-
     parents = (x, weight) if bias is None else (x, weight, bias)
-    return Tensor._result(out, parents, backward, "conv2d")
+    return Tensor._result(out, parents, _conv2d_backward, (cols, padded_shape, stride, padding))
+
+
+def _conv2d_backward(out, g):
+    x, weight = out._parents[:2]
+    cols, padded_shape, stride, (ph, pw) = out._saved
+    n, c_out, h_out, w_out = out.shape
+    c_in, kh, kw = weight.shape[1:]
+    # Lay g out like `rows`. From rows = cols W^T + b:
+    #   dW = G^T cols,   db = sum of G over its rows,   dcols = G W   (then col2im for dx).
+    g_rows = g.transpose(0, 2, 3, 1).reshape(n * h_out * w_out, c_out)
+    grad_w = (g_rows.T @ cols).reshape(weight.shape) if weight.requires_grad else None
+    grad_x = None
+    if x.requires_grad:
+        grad_cols = (g_rows @ weight.data.reshape(c_out, -1)).reshape(n, h_out, w_out, c_in, kh, kw)
+        grad_padded = _add_windows(grad_cols.transpose(0, 3, 1, 2, 4, 5), padded_shape, stride)
+        # The padding zeros are constants, not inputs: keep the gradient of the image only.
+        grad_x = grad_padded[:, :, ph : ph + x.shape[2], pw : pw + x.shape[3]]
+    if len(out._parents) == 2:
+        return grad_x, grad_w
+    bias = out._parents[2]
+    return grad_x, grad_w, (g_rows.sum(axis=0) if bias.requires_grad else None)
 
 
 def max_pool2d(x, kernel_size, stride=None):
@@ -181,14 +186,15 @@ def max_pool2d(x, kernel_size, stride=None):
     flat = windows.reshape(*window_shape[:4], kernel[0] * kernel[1])  # each window as one row
     winner = flat.argmax(axis=-1)[..., None]  # argmax picks the first of tied maxima
     out = np.take_along_axis(flat, winner, axis=-1)[..., 0]
+    return Tensor._result(out, (x,), _max_pool2d_backward, (winner, window_shape, stride))
 
-    def backward(g):
-        # Each window sends its gradient to its winner and zero elsewhere; col2im adds them up.
-        grad_windows = np.zeros(flat.shape, dtype=g.dtype)
-        np.put_along_axis(grad_windows, winner, g[..., None], axis=-1)
-        return (_add_windows(grad_windows.reshape(window_shape), x.shape, stride),)
 
-    return Tensor._result(out, (x,), backward, "max_pool2d")
+def _max_pool2d_backward(out, g):
+    (x,), (winner, window_shape, stride) = out._parents, out._saved
+    # Each window sends its gradient to its winner and zero elsewhere; col2im adds them up.
+    grad_windows = np.zeros((*window_shape[:4], window_shape[4] * window_shape[5]), dtype=g.dtype)
+    np.put_along_axis(grad_windows, winner, g[..., None], axis=-1)
+    return (_add_windows(grad_windows.reshape(window_shape), x.shape, stride),)
 
 
 class Conv2d(Module):

@@ -1,8 +1,10 @@
 """Loss functions and other operations that are more than a composition of Tensor methods.
 
-The cross-entropy losses are single operations with their own backward: composed from ``log`` and
-``exp`` they would overflow for large inputs, and their fused gradients (``p - y``) are both exact
-and cheaper. The other losses are compositions, so their gradients come from the engine.
+The squared-error and cross-entropy losses are single operations, each with its backward rule
+beside it (written as in ``tensor.py``): composed from ``log`` and ``exp`` the cross-entropies would
+overflow for large inputs, and the fused gradients (``2 (p - t)``, ``p - y``) are both exact and
+cheaper than a chain of small operations. The other losses are compositions, so their gradients
+come from the engine.
 """
 
 import numpy as np
@@ -38,7 +40,16 @@ def _target_like(prediction, target, loss):
 
 def mse_loss(prediction, target, reduction="mean"):
     """Mean squared error ``mean((prediction - target)^2)``."""
-    return _reduce((prediction - _target_like(prediction, target, "mse_loss")) ** 2, reduction)
+    target = _target_like(prediction, target, "mse_loss")
+    difference = prediction.data - target.data
+    losses = Tensor._result(difference * difference, (prediction, target), _mse_loss_backward, difference)
+    return _reduce(losses, reduction)
+
+
+def _mse_loss_backward(out, g):
+    prediction, target = out._parents  # d(p - t)^2/dp = 2 (p - t) = -d(p - t)^2/dt
+    grad = 2 * g * out._saved
+    return grad, (-grad if target.requires_grad else None)
 
 
 def l1_loss(prediction, target, reduction="mean"):
@@ -58,12 +69,13 @@ def binary_cross_entropy(probability, target, reduction="mean"):
         raise ValueError("binary_cross_entropy: probabilities must lie in [0, 1]; use binary_cross_entropy_with_logits for scores")
     with np.errstate(divide="ignore"):
         losses = -(y * np.maximum(np.log(p), -100) + (1 - y) * np.maximum(np.log1p(-p), -100))
+    return _reduce(Tensor._result(losses, (probability,), _binary_cross_entropy_backward, y), reduction)
 
-    def backward(g):
-        # d/dp = (p - y) / (p (1 - p))
-        return (g * (p - y) / np.maximum(p * (1 - p), 1e-12),)
 
-    return _reduce(Tensor._result(losses, (probability,), backward, "binary_cross_entropy"), reduction)
+def _binary_cross_entropy_backward(out, g):
+    (probability,), y = out._parents, out._saved
+    p = probability.data  # d/dp = (p - y) / (p (1 - p)), its denominator kept from 0
+    return (g * (p - y) / np.maximum(p * (1 - p), 1e-12),)
 
 
 def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
@@ -72,11 +84,12 @@ def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
     z = logits.data
     # -(y log s(z) + (1 - y) log(1 - s(z))) = max(z, 0) - z y + log(1 + e^-|z|)
     losses = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+    return _reduce(Tensor._result(losses, (logits,), _binary_cross_entropy_with_logits_backward, y), reduction)
 
-    def backward(g):
-        return (g * (np.exp(-np.logaddexp(0, -z)) - y),)  # sigmoid(z) - y
 
-    return _reduce(Tensor._result(losses, (logits,), backward, "binary_cross_entropy_with_logits"), reduction)
+def _binary_cross_entropy_with_logits_backward(out, g):
+    (logits,), y = out._parents, out._saved
+    return (g * (np.exp(-np.logaddexp(0, -logits.data)) - y),)  # sigmoid(z) - y
 
 
 def _class_labels(labels, logits):
@@ -107,15 +120,17 @@ def cross_entropy(logits, labels, reduction="mean"):
     labels = _class_labels(labels, logits)
     rows = np.arange(len(labels))
     shifted = logits.data - logits.data.max(axis=1, keepdims=True)
-    log_norm = np.log(np.exp(shifted).sum(axis=1))
-    losses = log_norm - shifted[rows, labels]
+    log_norm = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    log_probabilities = shifted - log_norm
+    losses = -log_probabilities[rows, labels]
+    return _reduce(Tensor._result(losses, (logits,), _cross_entropy_backward, (log_probabilities, labels)), reduction)
 
-    def backward(g):
-        grad = np.exp(shifted - log_norm[:, None])  # softmax
-        grad[rows, labels] -= 1
-        return (grad * g[:, None],)
 
-    return _reduce(Tensor._result(losses, (logits,), backward, "cross_entropy"), reduction)
+def _cross_entropy_backward(out, g):
+    log_probabilities, labels = out._saved  # d/dz = softmax(z) - onehot(label)
+    grad = np.exp(log_probabilities)
+    grad[np.arange(len(labels)), labels] -= 1
+    return (grad * g[:, None],)
 
 
 def hinge_loss(scores, target, reduction="mean"):
