@@ -108,7 +108,8 @@ class Tensor:
     def _result(data, parents, backward, saved=None):
         """The output of an operation, recorded for backward if some input requires grad."""
         out = Tensor.__new__(Tensor)
-        out.data = data
+        # NumPy gives a scalar, not a 0-d array, for full reductions and integer indexing.
+        out.data = data if type(data) is np.ndarray else np.asarray(data)
         out.requires_grad = False
         out._grad = None
         out._parents = ()

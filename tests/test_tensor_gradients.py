@@ -350,3 +350,16 @@ def test_softmax_cross_entropy_by_hand_from_primitives():
     expected = soft.copy()
     expected[np.arange(4), labels] -= 1
     np.testing.assert_allclose(logits.grad, expected / 4, rtol=1e-10)
+
+
+@pytest.mark.parametrize("name", sorted(ALL_OPS) + ["sum-all", "mean-all", "index-all", "dot"])
+def test_every_result_holds_an_ndarray_even_when_0_d(name):
+    extra = {
+        "sum-all": lambda t: t.sum(),
+        "mean-all": lambda t: t.mean(),
+        "index-all": lambda t: t[0, 1, 2],
+        "dot": lambda t: t[0, 0] @ t[1, 0],
+    }
+    t = Tensor(rng.uniform(0.5, 2.0, (2, 3, 4)), requires_grad=True)
+    out = {**ALL_OPS, **extra}[name](t)
+    assert type(out.data) is np.ndarray

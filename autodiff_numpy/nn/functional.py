@@ -38,6 +38,39 @@ def _target_like(prediction, target, loss):
     return target
 
 
+def linear(x, weight, bias=None):
+    """``x @ weight + bias``: the affine map of a ``Linear`` layer, as one operation.
+
+    Its backward is the classic derivation: with ``G`` the upstream gradient,
+    ``dx = G W^T``, ``dW = x^T G`` and ``db = the sum of G over the batch``.
+    """
+    try:
+        out = x.data @ weight.data
+    except ValueError:
+        raise ValueError(
+            f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape}: "
+            f"its last dimension must be {weight.shape[0]}"
+        ) from None
+    if bias is None:
+        return Tensor._result(out, (x, weight), _linear_backward)
+    if out.dtype == bias.dtype:
+        out += bias.data  # in place: out is a fresh array
+    else:
+        out = out + bias.data  # let NumPy promote, as x @ W + b would
+    return Tensor._result(out, (x, weight, bias), _linear_backward)
+
+
+def _linear_backward(out, g):
+    x, weight = out._parents[:2]
+    x2, g2 = x.data.reshape(-1, x.shape[-1]), g.reshape(-1, g.shape[-1])  # batch axes as rows
+    grad_x = g @ weight.data.T if x.requires_grad else None
+    grad_w = x2.T @ g2 if weight.requires_grad else None
+    if len(out._parents) == 2:
+        return grad_x, grad_w
+    bias = out._parents[2]
+    return grad_x, grad_w, (np.add.reduce(g2, axis=0) if bias.requires_grad else None)
+
+
 def mse_loss(prediction, target, reduction="mean"):
     """Mean squared error ``mean((prediction - target)^2)``."""
     target = _target_like(prediction, target, "mse_loss")
@@ -65,7 +98,7 @@ def binary_cross_entropy(probability, target, reduction="mean"):
     """
     y = _target_like(probability, target, "binary_cross_entropy").data
     p = probability.data
-    if not np.all((p >= 0) & (p <= 1)):  # also refuses NaN
+    if not (0 <= p.min() and p.max() <= 1):  # also refuses NaN
         raise ValueError("binary_cross_entropy: probabilities must lie in [0, 1]; use binary_cross_entropy_with_logits for scores")
     with np.errstate(divide="ignore"):
         losses = -(y * np.maximum(np.log(p), -100) + (1 - y) * np.maximum(np.log1p(-p), -100))

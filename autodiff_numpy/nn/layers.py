@@ -3,6 +3,7 @@
 import numpy as np
 
 from ..seeding import generator
+from ..tensor import Tensor
 from . import functional as F
 from .module import Module, Parameter
 
@@ -24,14 +25,15 @@ class Linear(Module):
         self.bias = Parameter(draw.uniform(-bound, bound, out_features), dtype=dtype) if bias else None
 
     def forward(self, x):
+        if not isinstance(x, Tensor):
+            x = Tensor(x)
         try:
-            out = x @ self.weight
+            return F.linear(x, self.weight, self.bias)
         except ValueError:
             raise ValueError(
                 f"Linear({self.in_features}, {self.out_features}) got input of shape {x.shape}: "
                 f"its last dimension must be {self.in_features}"
             ) from None
-        return out + self.bias if self.bias is not None else out
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
