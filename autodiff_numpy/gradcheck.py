@@ -34,7 +34,8 @@ class InputCheck:
             return f"{self.name}: {verdict}: {self.problem}"
         return (
             f"{self.name}: {verdict}: worst element {self.worst_index}: expected "
-            f"{self.expected_value:.6g}, got {self.got_value:.6g}, relative error {self.max_relative_error:.2e}"
+            f"{self.expected_value:.6g}, got {self.got_value:.6g}, "
+            f"relative error {self.max_relative_error:.2e}"
         )
 
 
@@ -69,10 +70,14 @@ def compare_gradient(name, expected, got, rtol=1e-5, atol=1e-7):
     if got is None:
         if np.all(np.abs(expected) <= atol):
             return InputCheck(name, True)  # the output does not depend on this input
-        return InputCheck(name, False, problem="no gradient (None): backward did not reach this input")
+        return InputCheck(
+            name, False, problem="no gradient (None): backward did not reach this input"
+        )
     got = np.asarray(got)
     if got.shape != expected.shape:
-        return InputCheck(name, False, problem=f"gradient of shape {got.shape}, expected shape {expected.shape}")
+        return InputCheck(
+            name, False, problem=f"gradient of shape {got.shape}, expected shape {expected.shape}"
+        )
     got = got.astype(np.float64)
     if expected.size == 0:
         return InputCheck(name, True)
@@ -80,7 +85,12 @@ def compare_gradient(name, expected, got, rtol=1e-5, atol=1e-7):
     if not finite.all():
         index = tuple(int(i) for i in np.argwhere(~finite)[0])
         return InputCheck(
-            name, False, float("inf"), index, float(expected[index]), float(got[index]),
+            name,
+            False,
+            float("inf"),
+            index,
+            float(expected[index]),
+            float(got[index]),
             problem=f"non-finite value {got[index]} at element {index}, expected {expected[index]:.6g}",
         )
     excess = np.abs(got - expected) - (atol + rtol * np.maximum(np.abs(got), np.abs(expected)))
@@ -125,6 +135,8 @@ def gradcheck(fn, *inputs, names=None, eps=1e-6, rtol=1e-5, atol=1e-7, rng=0):
     """
     arrays = [np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64) for x in inputs]
     names = names or [f"input {i}" for i in range(len(arrays))]
+    if len(names) != len(arrays):
+        raise ValueError(f"gradcheck: {len(names)} names for {len(arrays)} inputs")
 
     def forward(*xs):
         with no_grad():
@@ -137,6 +149,6 @@ def gradcheck(fn, *inputs, names=None, eps=1e-6, rtol=1e-5, atol=1e-7, rng=0):
     return GradCheckResult(
         [
             compare_gradient(name, numeric, t.grad, rtol, atol)
-            for name, numeric, t in zip(names, expected, tensors)
+            for name, numeric, t in zip(names, expected, tensors, strict=True)
         ]
     )

@@ -68,7 +68,7 @@ class Adam(Optimizer):
 
     def step(self):
         b1, b2 = self.betas
-        for i, (p, m, v) in enumerate(zip(self.params, self.m, self.v)):
+        for i, (p, m, v) in enumerate(zip(self.params, self.m, self.v, strict=True)):
             if p.grad is None:
                 continue
             self.steps[i] += 1

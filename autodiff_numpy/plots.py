@@ -169,8 +169,15 @@ def plot_decision_boundary(
     ax.contourf(x0, x1, predicted, levels=np.arange(n_classes + 1) - 0.5, colors=colours, alpha=0.3)
     for c in np.unique(labels):
         members = points[labels == c]
-        ax.scatter(members[:, 0], members[:, 1], s=20, color=colours[c], label=f"class {c}",
-                   edgecolors="black", linewidths=0.5)
+        ax.scatter(
+            members[:, 0],
+            members[:, 1],
+            s=20,
+            color=colours[c],
+            label=f"class {c}",
+            edgecolors="black",
+            linewidths=0.5,
+        )
 
     ax.set_title(title)
     ax.set_xlabel("x[:, 0]")

@@ -24,4 +24,6 @@ def generator(rng=None):
         return rng
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
         return np.random.default_rng(rng)
-    raise TypeError(f"rng must be an int seed, a numpy.random.Generator or None, not {type(rng).__name__}")
+    raise TypeError(
+        f"rng must be an int seed, a numpy.random.Generator or None, not {type(rng).__name__}"
+    )

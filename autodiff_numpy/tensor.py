@@ -149,7 +149,9 @@ class Tensor:
             return
         value = np.asarray(value, dtype=self.data.dtype)
         if value.shape != self.data.shape:
-            raise ValueError(f"grad of shape {value.shape} does not match tensor of shape {self.shape}")
+            raise ValueError(
+                f"grad of shape {value.shape} does not match tensor of shape {self.shape}"
+            )
         self._grad = value
 
     @property
@@ -290,7 +292,7 @@ class Tensor:
                         f"the backward of {node._op} returned {len(parent_grads)} gradient(s) "
                         f"for {len(parents)} input(s)"
                     )
-                for parent, parent_grad in zip(parents, parent_grads):
+                for parent, parent_grad in zip(parents, parent_grads, strict=True):
                     if parent_grad is None or not parent.requires_grad:
                         continue
                     shape = parent.data.shape
@@ -330,14 +332,18 @@ class Tensor:
 
     def __add__(self, other):
         other = self._lift(other)
-        return Tensor._result(self._broadcasting(np.add, other, "add"), (self, other), Tensor._add_backward)
+        return Tensor._result(
+            self._broadcasting(np.add, other, "add"), (self, other), Tensor._add_backward
+        )
 
     def _add_backward(out, g):
         return g, g  # d(a + b)/da = d(a + b)/db = 1
 
     def __sub__(self, other):
         other = self._lift(other)
-        return Tensor._result(self._broadcasting(np.subtract, other, "sub"), (self, other), Tensor._sub_backward)
+        return Tensor._result(
+            self._broadcasting(np.subtract, other, "sub"), (self, other), Tensor._sub_backward
+        )
 
     def _sub_backward(out, g):
         a, b = out._parents  # d(a - b)/da = 1, d(a - b)/db = -1
@@ -345,7 +351,9 @@ class Tensor:
 
     def __mul__(self, other):
         other = self._lift(other)
-        return Tensor._result(self._broadcasting(np.multiply, other, "mul"), (self, other), Tensor._mul_backward)
+        return Tensor._result(
+            self._broadcasting(np.multiply, other, "mul"), (self, other), Tensor._mul_backward
+        )
 
     def _mul_backward(out, g):
         a, b = out._parents  # d(ab)/da = b, d(ab)/db = a
@@ -353,7 +361,9 @@ class Tensor:
 
     def __truediv__(self, other):
         other = self._lift(other)
-        return Tensor._result(self._broadcasting(np.true_divide, other, "div"), (self, other), Tensor._div_backward)
+        return Tensor._result(
+            self._broadcasting(np.true_divide, other, "div"), (self, other), Tensor._div_backward
+        )
 
     def _div_backward(out, g):
         a, b = out._parents  # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2 = -(a/b)/b
@@ -455,7 +465,9 @@ class Tensor:
 
     def sigmoid(self):
         # 1 / (1 + e^-x), written so that no exponential overflows for large |x|.
-        return Tensor._result(np.exp(-np.logaddexp(0, -self.data)), (self,), Tensor._sigmoid_backward)
+        return Tensor._result(
+            np.exp(-np.logaddexp(0, -self.data)), (self,), Tensor._sigmoid_backward
+        )
 
     def _sigmoid_backward(out, g):
         s = out.data
@@ -490,7 +502,9 @@ class Tensor:
                 f"masked_fill: cannot broadcast mask of shape {mask.shape} to tensor of shape {self.shape}"
             ) from None
         if out.shape != self.data.shape:
-            raise ValueError(f"masked_fill: mask of shape {mask.shape} would enlarge tensor of shape {self.shape}")
+            raise ValueError(
+                f"masked_fill: mask of shape {mask.shape} would enlarge tensor of shape {self.shape}"
+            )
         return Tensor._result(out, (self,), Tensor._masked_fill_backward, mask)
 
     def _masked_fill_backward(out, g):
@@ -543,7 +557,9 @@ class Tensor:
     def softmax(self, axis=-1):
         """``exp(x) / sum(exp(x))`` along ``axis``, computed after subtracting the maximum (no overflow)."""
         e = np.exp(self.data - self.data.max(axis=axis, keepdims=True))
-        return Tensor._result(e / e.sum(axis=axis, keepdims=True), (self,), Tensor._softmax_backward, axis)
+        return Tensor._result(
+            e / e.sum(axis=axis, keepdims=True), (self,), Tensor._softmax_backward, axis
+        )
 
     def _softmax_backward(out, g):
         s, axis = out.data, out._saved  # the Jacobian diag(s) - s s^T applied to g
@@ -585,7 +601,9 @@ class Tensor:
         if not axes:
             axes = tuple(reversed(range(ndim)))
         if sorted(a % max(ndim, 1) for a in axes) != list(range(ndim)):
-            raise ValueError(f"transpose: {axes} is not a permutation of the axes of a tensor of shape {self.shape}")
+            raise ValueError(
+                f"transpose: {axes} is not a permutation of the axes of a tensor of shape {self.shape}"
+            )
         return Tensor._result(self.data.transpose(axes), (self,), Tensor._transpose_backward, axes)
 
     def _transpose_backward(out, g):
@@ -602,7 +620,9 @@ class Tensor:
         try:
             out = np.broadcast_to(self.data, shape)
         except ValueError:
-            raise ValueError(f"cannot broadcast a tensor of shape {self.shape} to shape {shape}") from None
+            raise ValueError(
+                f"cannot broadcast a tensor of shape {self.shape} to shape {shape}"
+            ) from None
         return Tensor._result(out, (self,), Tensor._broadcast_to_backward)
 
     def _broadcast_to_backward(out, g):
@@ -618,7 +638,9 @@ class Tensor:
         try:
             out = self.data[index]
         except IndexError as error:
-            raise IndexError(f"index out of range for a tensor of shape {self.shape}: {error}") from None
+            raise IndexError(
+                f"index out of range for a tensor of shape {self.shape}: {error}"
+            ) from None
         return Tensor._result(out, (self,), Tensor._getitem_backward, index)
 
     def _getitem_backward(out, g):
@@ -642,7 +664,9 @@ def concat(tensors, axis=0):
     try:
         out = np.concatenate([t.data for t in tensors], axis=axis)
     except ValueError:
-        raise ValueError(f"concat along axis {axis}: shapes {[t.shape for t in tensors]} differ off that axis") from None
+        raise ValueError(
+            f"concat along axis {axis}: shapes {[t.shape for t in tensors]} differ off that axis"
+        ) from None
     ends = np.cumsum([t.data.shape[axis] for t in tensors])[:-1]
     return Tensor._result(out, tensors, _concat_backward, (ends, axis))
 
@@ -658,7 +682,9 @@ def stack(tensors, axis=0):
     try:
         out = np.stack([t.data for t in tensors], axis=axis)
     except ValueError:
-        raise ValueError(f"stack needs tensors of one shape, got {[t.shape for t in tensors]}") from None
+        raise ValueError(
+            f"stack needs tensors of one shape, got {[t.shape for t in tensors]}"
+        ) from None
     return Tensor._result(out, tensors, _stack_backward, axis)
 
 
@@ -674,7 +700,9 @@ def where(condition, x, y):
     try:
         out = np.where(condition, x.data, y.data)
     except ValueError:
-        raise ValueError(f"where: cannot broadcast shapes {condition.shape}, {x.shape} and {y.shape}") from None
+        raise ValueError(
+            f"where: cannot broadcast shapes {condition.shape}, {x.shape} and {y.shape}"
+        ) from None
     return Tensor._result(out, (x, y), _where_backward, condition)
 
 
@@ -703,7 +731,8 @@ def _as_array(data, dtype=None):
     if dtype is None and array.dtype not in (np.float64, np.float32):
         if array.dtype.kind not in "biuf":
             raise TypeError(
-                f"cannot make a Tensor from an array of dtype {array.dtype}: give numbers (bool, int or float)"
+                f"cannot make a Tensor from an array of dtype {array.dtype}: "
+                "give numbers (bool, int or float)"
             )
         array = array.astype(np.float64)
     return array
@@ -756,7 +785,9 @@ def _repeats_possible(index):
 def _matmul_error(left, right):
     """Say why ``numpy.matmul`` refused two shapes."""
     if not left or not right:
-        return ValueError(f"matmul: both operands need at least one dimension, got shapes {left} and {right}")
+        return ValueError(
+            f"matmul: both operands need at least one dimension, got shapes {left} and {right}"
+        )
     inner = right[-2] if len(right) > 1 else right[0]
     if left[-1] != inner:
         return ValueError(
@@ -764,7 +795,9 @@ def _matmul_error(left, right):
             f"({left[-1]}) must equal the {'second-to-last' if len(right) > 1 else 'only'} "
             f"dimension of the right ({inner})"
         )
-    return ValueError(f"matmul: cannot broadcast shapes {left} and {right} (their batch dimensions differ)")
+    return ValueError(
+        f"matmul: cannot broadcast shapes {left} and {right} (their batch dimensions differ)"
+    )
 
 
 def _batched_matmul_grads(g, a, b):

@@ -26,7 +26,9 @@ DEFAULT_FIGURE = ROOT / "report" / "figures" / "assignment_1.png"
 def build_model(seed):
     """The network of the assignment, its weights drawn from ``seed``."""
     rng = np.random.default_rng(seed)
-    return nn.Sequential(nn.Linear(2, 10, rng=rng), nn.ReLU(), nn.Linear(10, 1, rng=rng), nn.Sigmoid())
+    return nn.Sequential(
+        nn.Linear(2, 10, rng=rng), nn.ReLU(), nn.Linear(10, 1, rng=rng), nn.Sigmoid()
+    )
 
 
 def initial_gradients(model, X, y):
@@ -65,29 +67,50 @@ def save_report_figure(model, X, y, losses, path):
 
     figure = Figure(figsize=(10, 4), layout="constrained")
     curve_axes, boundary_axes = figure.subplots(1, 2)
-    plot_training_curves({"training loss": losses}, ax=curve_axes, title="Binary cross-entropy per epoch")
+    plot_training_curves(
+        {"training loss": losses}, ax=curve_axes, title="Binary cross-entropy per epoch"
+    )
 
     def predict(points):
         with no_grad():
             return model(Tensor(points)).data[:, 0]
 
-    plot_decision_boundary(predict, X, y, ax=boundary_axes, title="Decision boundary after training")
+    plot_decision_boundary(
+        predict, X, y, ax=boundary_axes, title="Decision boundary after training"
+    )
     return save_figure(figure, path)
 
 
 def format_array(array):
-    return np.array2string(array, precision=4, floatmode="fixed", suppress_small=True, max_line_width=100)
+    return np.array2string(
+        array, precision=4, floatmode="fixed", suppress_small=True, max_line_width=100
+    )
 
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(
-        description="Print the initial gradients, train the assignment's network and save its training curve.",
+        description="Print the initial gradients, train the assignment's network and save "
+        "its training curve.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--epochs", type=int, default=5, help="number of training epochs (passes over the 200 points)")
-    parser.add_argument("--lr", type=float, default=0.01, help="learning rate of the per-sample SGD updates")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the data set, the initial weights and the sample order")
-    parser.add_argument("--out", type=Path, default=DEFAULT_FIGURE, help="where to save the figure (PNG)")
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=5,
+        help="number of training epochs (passes over the 200 points)",
+    )
+    parser.add_argument(
+        "--lr", type=float, default=0.01, help="learning rate of the per-sample SGD updates"
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the data set, the initial weights and the sample order",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_FIGURE, help="where to save the figure (PNG)"
+    )
     args = parser.parse_args(argv)
     if args.epochs < 0:
         parser.error(f"--epochs must be 0 or more, got {args.epochs}")

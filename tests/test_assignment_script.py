@@ -1,4 +1,5 @@
-"""scripts/assignment.py: its printout is right (checked against hand-written backprop), stable, and it saves the figure."""
+"""scripts/assignment.py: its printout is right (checked against hand-written backprop), it is
+the same on every run, and it saves the figure."""
 
 import re
 import subprocess
@@ -14,7 +15,9 @@ NUMBER = r"-?\d+\.\d{4}"
 
 
 def run(*args):
-    completed = subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=120)
+    completed = subprocess.run(
+        [sys.executable, str(SCRIPT), *args], capture_output=True, text=True, timeout=120
+    )
     assert completed.returncode == 0, completed.stderr
     return completed.stdout
 
@@ -28,7 +31,9 @@ def outputs(tmp_path_factory):
 
 
 def parse(stdout):
-    weights_text = stdout.split("Gradients of the first-layer weights:")[1].split("Gradients of the first-layer biases:")[0]
+    weights_text = stdout.split("Gradients of the first-layer weights:")[1].split(
+        "Gradients of the first-layer biases:"
+    )[0]
     biases_text = stdout.split("Gradients of the first-layer biases:")[1].split("Epoch 0")[0]
     weights = np.array([float(v) for v in re.findall(NUMBER, weights_text)])
     biases = np.array([float(v) for v in re.findall(NUMBER, biases_text)])
@@ -80,7 +85,11 @@ def test_printed_gradients_match_hand_written_backprop(outputs):
 
 def test_options_change_the_run_and_bad_values_are_refused(tmp_path):
     out = tmp_path / "nested" / "curve.png"
-    _, _, epochs, losses = parse(run("--epochs", "2", "--lr", "0.05", "--seed", "3", "--out", str(out)))
+    _, _, epochs, losses = parse(
+        run("--epochs", "2", "--lr", "0.05", "--seed", "3", "--out", str(out))
+    )
     assert epochs == [0, 1, 2] and out.exists()
-    refused = subprocess.run([sys.executable, str(SCRIPT), "--lr", "-1"], capture_output=True, text=True)
+    refused = subprocess.run(
+        [sys.executable, str(SCRIPT), "--lr", "-1"], capture_output=True, text=True
+    )
     assert refused.returncode == 2 and "--lr must be positive" in refused.stderr

@@ -216,16 +216,19 @@ def test_blobs_zero_std_puts_every_point_on_its_centre():
 
 
 @pytest.mark.parametrize("make", [make_moons, make_spirals, make_xor, make_blobs])
-@pytest.mark.parametrize("bad, error", [(0, ValueError), (-3, ValueError), (2.5, TypeError),
-                                        (True, TypeError), ("10", TypeError)])
+@pytest.mark.parametrize(
+    "bad, error",
+    [(0, ValueError), (-3, ValueError), (2.5, TypeError), (True, TypeError), ("10", TypeError)],
+)
 def test_bad_n_samples(make, bad, error):
     with pytest.raises(error, match="n_samples"):
         make(n_samples=bad, rng=0)
 
 
 @pytest.mark.parametrize("make", [make_moons, make_spirals, make_xor])
-@pytest.mark.parametrize("bad, error", [(-0.1, ValueError), (np.nan, ValueError),
-                                        (np.inf, ValueError), ("a", TypeError)])
+@pytest.mark.parametrize(
+    "bad, error", [(-0.1, ValueError), (np.nan, ValueError), (np.inf, ValueError), ("a", TypeError)]
+)
 def test_bad_noise(make, bad, error):
     with pytest.raises(error, match="noise"):
         make(n_samples=10, noise=bad, rng=0)
@@ -394,8 +397,9 @@ def test_mismatched_lengths_name_both():
         DataLoader(X, y[:9])
 
 
-@pytest.mark.parametrize("batch_size, error", [(0, ValueError), (-2, ValueError),
-                                               (2.0, TypeError), (None, TypeError)])
+@pytest.mark.parametrize(
+    "batch_size, error", [(0, ValueError), (-2, ValueError), (2.0, TypeError), (None, TypeError)]
+)
 def test_bad_batch_size(batch_size, error):
     X, y = indexed_data(10)
     with pytest.raises(error, match="batch_size"):

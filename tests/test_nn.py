@@ -510,7 +510,9 @@ def test_dropout_without_rng_follows_manual_seed():
 @pytest.mark.parametrize("with_bias", [True, False])
 def test_functional_linear_gradients_for_1d_2d_and_batched_inputs(x_shape, with_bias):
     rng = np.random.default_rng(7)
-    inputs = [rng.normal(size=x_shape), rng.normal(size=(3, 2))] + ([rng.normal(size=(2,))] if with_bias else [])
+    inputs = [rng.normal(size=x_shape), rng.normal(size=(3, 2))] + (
+        [rng.normal(size=(2,))] if with_bias else []
+    )
     result = gradcheck(lambda *t: F.linear(*t), *inputs)
     assert result.passed, str(result)
     expected = inputs[0] @ inputs[1] + (inputs[2] if with_bias else 0)

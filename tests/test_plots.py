@@ -41,8 +41,12 @@ def test_curves_are_drawn_against_their_epochs():
 
 
 def test_curve_texts_are_on_the_figure():
-    fig = plot_training_curves({"reference": [1.0, 0.5], "yours": [1.0, 0.7]},
-                               title="Assignment 1", xlabel="Step", ylabel="Cross-entropy")
+    fig = plot_training_curves(
+        {"reference": [1.0, 0.5], "yours": [1.0, 0.7]},
+        title="Assignment 1",
+        xlabel="Step",
+        ylabel="Cross-entropy",
+    )
     ax = fig.axes[0]
     assert ax.get_title() == "Assignment 1"
     assert ax.get_xlabel() == "Step"
@@ -193,8 +197,9 @@ def shaded_classes(fig, ax, colour_at=None):
 
 
 def test_points_get_their_label_colours_and_texts():
-    fig = plot_decision_boundary(lambda g: g[:, 0] > 0, CORNERS, CORNER_LABELS, resolution=20,
-                                 title="My classifier")
+    fig = plot_decision_boundary(
+        lambda g: g[:, 0] > 0, CORNERS, CORNER_LABELS, resolution=20, title="My classifier"
+    )
     ax = fig.axes[0]
     assert ax.get_title() == "My classifier"
     assert ax.get_xlabel() and ax.get_ylabel()
@@ -211,7 +216,7 @@ def test_points_get_their_label_colours_and_texts():
         pytest.param(lambda g: (g[:, 0] > 0).astype(np.float64), {}, id="0/1 floats"),
         pytest.param(lambda g: np.column_stack([-g[:, 0], g[:, 0]]), {}, id="two class scores"),
         pytest.param(lambda g: 3.0 * g[:, 0], {"threshold": 0.0}, id="one logit"),
-        pytest.param(lambda g: (3.0 * g[:, :1]), {"threshold": 0.0}, id="one logit as a column"),
+        pytest.param(lambda g: 3.0 * g[:, :1], {"threshold": 0.0}, id="one logit as a column"),
         pytest.param(lambda g: 1 / (1 + np.exp(-3.0 * g[:, 0])), {}, id="one probability"),
     ],
 )
@@ -245,8 +250,14 @@ def test_the_threshold_decides_a_single_float_output():
     def predict(g):
         return 4.0 * g[:, 0]
 
-    as_logit = shaded_classes(*_figure_and_axes(plot_decision_boundary(predict, CORNERS, CORNER_LABELS, resolution=80, threshold=0.0)))
-    as_probability = shaded_classes(*_figure_and_axes(plot_decision_boundary(predict, CORNERS, CORNER_LABELS, resolution=80)))
+    as_logit = shaded_classes(
+        *_figure_and_axes(
+            plot_decision_boundary(predict, CORNERS, CORNER_LABELS, resolution=80, threshold=0.0)
+        )
+    )
+    as_probability = shaded_classes(
+        *_figure_and_axes(plot_decision_boundary(predict, CORNERS, CORNER_LABELS, resolution=80))
+    )
     assert as_logit((0.06, 0.0)) == "class 1"
     assert as_probability((0.06, 0.0)) == "class 0"
 
@@ -295,8 +306,9 @@ def test_a_tensor_like_output_is_read_through_its_data():
         def __init__(self, data):
             self.data = data
 
-    fig = plot_decision_boundary(lambda g: FakeTensor(3.0 * g[:, 0]), CORNERS, CORNER_LABELS,
-                                 resolution=40)
+    fig = plot_decision_boundary(
+        lambda g: FakeTensor(3.0 * g[:, 0]), CORNERS, CORNER_LABELS, resolution=40
+    )
     ax = fig.axes[0]
     shaded_class = shaded_classes(fig, ax)
     assert shaded_class((-1.0, 0.3)) == "class 0"
@@ -307,8 +319,12 @@ def test_drawing_into_given_axes_side_by_side(tmp_path):
     fig = Figure(figsize=(8, 3))
     left, right = fig.subplots(1, 2)
     assert plot_training_curves([1.0, 0.5], ax=left) is fig
-    assert plot_decision_boundary(lambda g: g[:, 0] > 0, CORNERS, CORNER_LABELS, ax=right,
-                                  resolution=20) is fig
+    assert (
+        plot_decision_boundary(
+            lambda g: g[:, 0] > 0, CORNERS, CORNER_LABELS, ax=right, resolution=20
+        )
+        is fig
+    )
     assert len(fig.axes) == 2
     assert legend_texts(left) == ["training loss"]
     assert legend_texts(right) == ["class 0", "class 1"]

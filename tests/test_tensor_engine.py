@@ -122,7 +122,7 @@ def test_no_grad_records_nothing_and_restores_on_exit():
 
 def test_no_grad_restores_after_an_exception_and_works_as_decorator():
     with pytest.raises(ZeroDivisionError), no_grad():
-        1 / 0
+        raise ZeroDivisionError
     assert ad.is_grad_enabled()
 
     @no_grad()
@@ -171,7 +171,12 @@ def test_construction_copies_the_array():
 
 @pytest.mark.parametrize(
     ("data", "message"),
-    [("abc", "dtype <U3"), ([[1, 2], [3]], "cannot make a Tensor from list"), (None, "dtype object"), ([1j], "complex")],
+    [
+        ("abc", "dtype <U3"),
+        ([[1, 2], [3]], "cannot make a Tensor from list"),
+        (None, "dtype object"),
+        ([1j], "complex"),
+    ],
 )
 def test_construction_rejects_what_is_not_numbers(data, message):
     with pytest.raises(TypeError, match=message):
@@ -207,7 +212,9 @@ def test_grad_setter_checks_shape_and_keeps_dtype():
     t = Tensor(np.zeros((2, 2), dtype=np.float32), requires_grad=True)
     t.grad = [[1, 2], [3, 4]]
     assert t.grad.dtype == np.float32
-    with pytest.raises(ValueError, match=r"grad of shape \(3,\) does not match tensor of shape \(2, 2\)"):
+    with pytest.raises(
+        ValueError, match=r"grad of shape \(3,\) does not match tensor of shape \(2, 2\)"
+    ):
         t.grad = np.ones(3)
 
 
@@ -222,14 +229,22 @@ def test_backward_on_a_non_scalar_without_grad_says_what_to_do():
 
 def test_backward_with_a_grad_of_the_wrong_shape_names_both():
     x = Tensor(np.ones((2, 3)), requires_grad=True)
-    with pytest.raises(ValueError, match=r"grad of shape \(3,\) does not match tensor of shape \(2, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"grad of shape \(3,\) does not match tensor of shape \(2, 3\)"
+    ):
         (x * 2).backward(np.ones(3))
 
 
 @pytest.mark.parametrize("op", ["add", "sub", "mul", "div", "pow"])
 def test_broadcasting_failure_names_both_shapes(op):
     a, b = Tensor(np.ones((2, 3))), Tensor(np.ones((4,)))
-    fn = {"add": a.__add__, "sub": a.__sub__, "mul": a.__mul__, "div": a.__truediv__, "pow": a.__pow__}[op]
+    fn = {
+        "add": a.__add__,
+        "sub": a.__sub__,
+        "mul": a.__mul__,
+        "div": a.__truediv__,
+        "pow": a.__pow__,
+    }[op]
     with pytest.raises(ValueError, match=rf"{op}: cannot broadcast shapes \(2, 3\) and \(4,\)"):
         fn(b)
 
@@ -240,7 +255,11 @@ def test_broadcasting_failure_names_both_shapes(op):
         ((3, 4), (5, 2), r"shapes \(3, 4\) and \(5, 2\) do not match.*left \(4\).*right \(5\)"),
         ((3,), (4,), r"shapes \(3,\) and \(4,\) do not match"),
         ((), (3,), "at least one dimension"),
-        ((2, 3, 4), (5, 4, 2), r"matmul: cannot broadcast shapes \(2, 3, 4\) and \(5, 4, 2\) \(their batch dimensions differ\)"),
+        (
+            (2, 3, 4),
+            (5, 4, 2),
+            r"matmul: cannot broadcast shapes \(2, 3, 4\) and \(5, 4, 2\) \(their batch dimensions differ\)",
+        ),
     ],
 )
 def test_matmul_shape_errors(left, right, message):
@@ -252,11 +271,15 @@ def test_shape_operation_errors_name_the_shapes():
     t = Tensor(np.ones((2, 3)))
     with pytest.raises(ValueError, match=r"shape \(2, 3\) \(6 elements\) into shape \(4, 2\)"):
         t.reshape(4, 2)
-    with pytest.raises(ValueError, match=r"not a permutation of the axes of a tensor of shape \(2, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"not a permutation of the axes of a tensor of shape \(2, 3\)"
+    ):
         t.transpose(0, 0)
     with pytest.raises(ValueError, match=r"axis 2 is out of range for a tensor with 2 dimension"):
         t.sum(axis=2)
-    with pytest.raises(ValueError, match=r"cannot broadcast a tensor of shape \(2, 3\) to shape \(4,\)"):
+    with pytest.raises(
+        ValueError, match=r"cannot broadcast a tensor of shape \(2, 3\) to shape \(4,\)"
+    ):
         t.broadcast_to((4,))
     with pytest.raises(IndexError, match=r"shape \(2, 3\)"):
         t[5]
@@ -266,11 +289,14 @@ def test_shape_operation_errors_name_the_shapes():
 
 def test_a_backward_returning_the_wrong_number_of_gradients_is_reported():
     x = Tensor(np.ones(2), requires_grad=True)
+
     def _twice_backward(out, g):
         return (g,)  # one gradient for two inputs
 
     broken = Tensor._result(x.data * 2, (x, x), _twice_backward)
-    with pytest.raises(RuntimeError, match=r"backward of twice returned 1 gradient\(s\) for 2 input\(s\)"):
+    with pytest.raises(
+        RuntimeError, match=r"backward of twice returned 1 gradient\(s\) for 2 input\(s\)"
+    ):
         broken.sum().backward()
     (x * 3).sum().backward()  # the failed pass left nothing behind
     np.testing.assert_allclose(x.grad, [3.0, 3.0])

@@ -40,7 +40,10 @@ UNARY = {
     "pow3": (lambda t: t**3, lambda s: rng.normal(size=s)),
     "pow-1.5": (lambda t: t**-1.5, lambda s: rng.uniform(0.5, 2, s)),
     "pow0.5": (lambda t: t**0.5, lambda s: rng.uniform(0.5, 2, s)),
-    "clip": (lambda t: t.clip(-0.5, 0.5), lambda s: away_from_zero(s, 0.1, 0.4) * rng.choice([1, 3], s)),
+    "clip": (
+        lambda t: t.clip(-0.5, 0.5),
+        lambda s: away_from_zero(s, 0.1, 0.4) * rng.choice([1, 3], s),
+    ),
     "clip-low-only": (lambda t: t.clip(low=0.2), lambda s: rng.choice([-1.0, 1.0], s)),
 }
 
@@ -56,15 +59,30 @@ def test_unary_gradient_matches_finite_differences(name, shape):
 DERIVATIVES = {
     "exp": (lambda t: t.exp(), np.exp, lambda x: np.exp(x), lambda s: rng.uniform(-2, 2, s)),
     "log": (lambda t: t.log(), np.log, lambda x: 1 / x, lambda s: rng.uniform(0.3, 3, s)),
-    "sqrt": (lambda t: t.sqrt(), np.sqrt, lambda x: 0.5 / np.sqrt(x), lambda s: rng.uniform(0.3, 3, s)),
+    "sqrt": (
+        lambda t: t.sqrt(),
+        np.sqrt,
+        lambda x: 0.5 / np.sqrt(x),
+        lambda s: rng.uniform(0.3, 3, s),
+    ),
     "sigmoid": (
         lambda t: t.sigmoid(),
         lambda x: 1 / (1 + np.exp(-x)),
         lambda x: np.exp(-x) / (1 + np.exp(-x)) ** 2,
         lambda s: rng.uniform(-4, 4, s),
     ),
-    "tanh": (lambda t: t.tanh(), np.tanh, lambda x: 1 / np.cosh(x) ** 2, lambda s: rng.uniform(-2, 2, s)),
-    "relu": (lambda t: t.relu(), lambda x: np.where(x > 0, x, 0), lambda x: (x > 0) * 1.0, away_from_zero),
+    "tanh": (
+        lambda t: t.tanh(),
+        np.tanh,
+        lambda x: 1 / np.cosh(x) ** 2,
+        lambda s: rng.uniform(-2, 2, s),
+    ),
+    "relu": (
+        lambda t: t.relu(),
+        lambda x: np.where(x > 0, x, 0),
+        lambda x: (x > 0) * 1.0,
+        away_from_zero,
+    ),
     "abs": (lambda t: t.abs(), np.abs, np.sign, away_from_zero),
 }
 
@@ -87,7 +105,9 @@ def test_sigmoid_is_stable_and_exact_far_from_zero():
         out = t.sigmoid()
         out.sum().backward()
     np.testing.assert_allclose(out.data, [0.0, np.exp(-40.0), 0.5, 1.0, 1.0], rtol=1e-12, atol=0)
-    np.testing.assert_allclose(t.grad, [0.0, np.exp(-40.0), 0.25, 0.0, 0.0], rtol=1e-10, atol=1e-300)
+    np.testing.assert_allclose(
+        t.grad, [0.0, np.exp(-40.0), 0.25, 0.0, 0.0], rtol=1e-10, atol=1e-300
+    )
 
 
 # ------------------------------------------------------------------------- elementwise, binary
@@ -102,7 +122,10 @@ BINARY = {
 
 
 @settings(max_examples=15, deadline=None)
-@given(shapes=mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3), name=st.sampled_from(list(BINARY)))
+@given(
+    shapes=mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3),
+    name=st.sampled_from(list(BINARY)),
+)
 def test_binary_gradient_for_every_broadcasting_pattern(shapes, name):
     fn, sample = BINARY[name]
     left, right = shapes.input_shapes
@@ -158,7 +181,9 @@ MATMUL_SHAPES = [
 @pytest.mark.parametrize(("left", "right"), MATMUL_SHAPES)
 def test_matmul_gradient_for_every_operand_kind(left, right):
     assert_gradcheck(lambda a, b: a @ b, rng.normal(size=left), rng.normal(size=right))
-    np.testing.assert_allclose((Tensor(np.ones(left)) @ np.ones(right)).data, np.ones(left) @ np.ones(right))
+    np.testing.assert_allclose(
+        (Tensor(np.ones(left)) @ np.ones(right)).data, np.ones(left) @ np.ones(right)
+    )
 
 
 def test_matmul_gradient_matches_closed_form():
@@ -187,7 +212,9 @@ AXES = [None, 0, 1, -1, (0, 2), (0, 1, 2)]
 @pytest.mark.parametrize("axis", AXES)
 @pytest.mark.parametrize("keepdims", [False, True])
 def test_reduction_gradient(reduction, axis, keepdims):
-    x = rng.permutation(24).reshape(2, 3, 4) * 0.37 + rng.normal(scale=0.01, size=(2, 3, 4))  # no ties
+    x = rng.permutation(24).reshape(2, 3, 4) * 0.37 + rng.normal(
+        scale=0.01, size=(2, 3, 4)
+    )  # no ties
     assert_gradcheck(lambda t: getattr(t, reduction)(axis=axis, keepdims=keepdims), x)
     out = getattr(Tensor(x), reduction)(axis=axis, keepdims=keepdims)
     np.testing.assert_allclose(out.data, getattr(np, reduction)(x, axis=axis, keepdims=keepdims))
@@ -239,7 +266,9 @@ SHAPE_OPS = {
     "boolean-mask": lambda t: t[t.data > 0.1],
     "tensor-index": lambda t: t[Tensor([1, 1, 0])],
     "masked_fill": lambda t: t.masked_fill(t.data < 0, -7.0),
-    "masked_fill-broadcast-mask": lambda t: t.masked_fill(np.array([True, False, False, True]), 0.0),
+    "masked_fill-broadcast-mask": lambda t: t.masked_fill(
+        np.array([True, False, False, True]), 0.0
+    ),
 }
 
 
@@ -298,7 +327,7 @@ def test_a_float32_input_gets_a_float32_gradient_through_a_float64_graph():
     np.testing.assert_allclose(small.grad, [2.0, 2.0, 2.0])
 
 
-# ------------------------------------------------------------------------- whole graphs with closed-form gradients
+# --------------------------------------------------------- whole graphs with closed-form gradients
 
 
 def test_one_layer_network_gradients_match_hand_derivation():

@@ -34,7 +34,9 @@ def _target_like(prediction, target, loss):
     if not isinstance(target, Tensor):
         target = Tensor(np.asarray(target, dtype=prediction.dtype))
     if target.shape != prediction.shape:
-        raise ValueError(f"{loss}: prediction of shape {prediction.shape} and target of shape {target.shape} differ")
+        raise ValueError(
+            f"{loss}: prediction of shape {prediction.shape} and target of shape {target.shape} differ"
+        )
     return target
 
 
@@ -75,7 +77,9 @@ def mse_loss(prediction, target, reduction="mean"):
     """Mean squared error ``mean((prediction - target)^2)``."""
     target = _target_like(prediction, target, "mse_loss")
     difference = prediction.data - target.data
-    losses = Tensor._result(difference * difference, (prediction, target), _mse_loss_backward, difference)
+    losses = Tensor._result(
+        difference * difference, (prediction, target), _mse_loss_backward, difference
+    )
     return _reduce(losses, reduction)
 
 
@@ -99,10 +103,15 @@ def binary_cross_entropy(probability, target, reduction="mean"):
     y = _target_like(probability, target, "binary_cross_entropy").data
     p = probability.data
     if not (0 <= p.min() and p.max() <= 1):  # also refuses NaN
-        raise ValueError("binary_cross_entropy: probabilities must lie in [0, 1]; use binary_cross_entropy_with_logits for scores")
+        raise ValueError(
+            "binary_cross_entropy: probabilities must lie in [0, 1]; "
+            "use binary_cross_entropy_with_logits for scores"
+        )
     with np.errstate(divide="ignore"):
         losses = -(y * np.maximum(np.log(p), -100) + (1 - y) * np.maximum(np.log1p(-p), -100))
-    return _reduce(Tensor._result(losses, (probability,), _binary_cross_entropy_backward, y), reduction)
+    return _reduce(
+        Tensor._result(losses, (probability,), _binary_cross_entropy_backward, y), reduction
+    )
 
 
 def _binary_cross_entropy_backward(out, g):
@@ -117,7 +126,9 @@ def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
     z = logits.data
     # -(y log s(z) + (1 - y) log(1 - s(z))) = max(z, 0) - z y + log(1 + e^-|z|)
     losses = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
-    return _reduce(Tensor._result(losses, (logits,), _binary_cross_entropy_with_logits_backward, y), reduction)
+    return _reduce(
+        Tensor._result(losses, (logits,), _binary_cross_entropy_with_logits_backward, y), reduction
+    )
 
 
 def _binary_cross_entropy_with_logits_backward(out, g):
@@ -130,10 +141,14 @@ def _class_labels(labels, logits):
     labels = np.asarray(labels.data if isinstance(labels, Tensor) else labels)
     if labels.dtype.kind == "f":
         if not np.all(labels == np.round(labels)):
-            raise TypeError("cross_entropy: labels must be integer class indices, got non-integer floats")
+            raise TypeError(
+                "cross_entropy: labels must be integer class indices, got non-integer floats"
+            )
         labels = labels.astype(np.intp)
     if labels.dtype.kind not in "iu":
-        raise TypeError(f"cross_entropy: labels must be integer class indices, not dtype {labels.dtype}")
+        raise TypeError(
+            f"cross_entropy: labels must be integer class indices, not dtype {labels.dtype}"
+        )
     if logits.ndim != 2 or labels.shape != logits.shape[:1]:
         raise ValueError(
             f"cross_entropy: logits must be (N, classes) and labels (N,); got logits of shape "
@@ -141,7 +156,10 @@ def _class_labels(labels, logits):
         )
     classes = logits.shape[1]
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
-        raise ValueError(f"cross_entropy: labels must lie in [0, {classes - 1}], got values from {labels.min()} to {labels.max()}")
+        raise ValueError(
+            f"cross_entropy: labels must lie in [0, {classes - 1}], "
+            f"got values from {labels.min()} to {labels.max()}"
+        )
     return labels
 
 
@@ -156,7 +174,10 @@ def cross_entropy(logits, labels, reduction="mean"):
     log_norm = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     log_probabilities = shifted - log_norm
     losses = -log_probabilities[rows, labels]
-    return _reduce(Tensor._result(losses, (logits,), _cross_entropy_backward, (log_probabilities, labels)), reduction)
+    return _reduce(
+        Tensor._result(losses, (logits,), _cross_entropy_backward, (log_probabilities, labels)),
+        reduction,
+    )
 
 
 def _cross_entropy_backward(out, g):
@@ -186,10 +207,13 @@ def dropout(x, p=0.5, training=True, rng=None):
 
 
 def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
-    """Normalise over the last ``len(normalized_shape)`` axes to mean 0 and variance 1, then scale and shift."""
+    """Normalise over the last ``len(normalized_shape)`` axes to mean 0 and variance 1, then scale
+    by ``weight`` and shift by ``bias`` (either may be left out)."""
     axes = tuple(range(-len(normalized_shape), 0))
-    if x.shape[x.ndim - len(normalized_shape):] != tuple(normalized_shape):
-        raise ValueError(f"layer_norm: input of shape {x.shape} does not end in normalized_shape {tuple(normalized_shape)}")
+    if x.shape[x.ndim - len(normalized_shape) :] != tuple(normalized_shape):
+        raise ValueError(
+            f"layer_norm: input of shape {x.shape} does not end in normalized_shape {tuple(normalized_shape)}"
+        )
     centred = x - x.mean(axis=axes, keepdims=True)
     variance = (centred * centred).mean(axis=axes, keepdims=True)
     out = centred / (variance + eps).sqrt()

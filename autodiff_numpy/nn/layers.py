@@ -21,8 +21,12 @@ class Linear(Module):
         self.in_features, self.out_features = in_features, out_features
         draw = generator(rng)
         bound = 1 / np.sqrt(in_features)
-        self.weight = Parameter(draw.uniform(-bound, bound, (in_features, out_features)), dtype=dtype)
-        self.bias = Parameter(draw.uniform(-bound, bound, out_features), dtype=dtype) if bias else None
+        self.weight = Parameter(
+            draw.uniform(-bound, bound, (in_features, out_features)), dtype=dtype
+        )
+        self.bias = (
+            Parameter(draw.uniform(-bound, bound, out_features), dtype=dtype) if bias else None
+        )
 
     def forward(self, x):
         if not isinstance(x, Tensor):
@@ -36,7 +40,8 @@ class Linear(Module):
             ) from None
 
     def extra_repr(self):
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        bias = self.bias is not None
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={bias}"
 
 
 class ReLU(Module):

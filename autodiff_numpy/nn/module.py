@@ -98,7 +98,9 @@ class Module:
         return ""
 
     def __repr__(self):
-        children = [(name, value) for name, value in vars(self).items() if isinstance(value, Module)]
+        children = [
+            (name, value) for name, value in vars(self).items() if isinstance(value, Module)
+        ]
         if not children:
             return f"{type(self).__name__}({self.extra_repr()})"
         lines = [f"{type(self).__name__}("]
