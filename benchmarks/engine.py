@@ -157,23 +157,22 @@ class Workload:
 # ------------------------------------------------------------------------------------ workloads
 
 
-def w1_mlp_batch(rng):
-    """W1: MLP 2-16-16-1, ReLU, batch 32, MSE, one SGD step."""
-    work = Workload("W1", "MLP 2-16-16-1 ReLU, batch 32, MSE, SGD step", 2.5)
-    weights = initial_weights([2, 16, 16, 1], rng)
-    X = rng.normal(size=(32, 2))
-    Y = rng.normal(size=(32, 1))
-    lr = 0.05
+def three_layer_step_factories(weights, X, target, lr, engine_loss, numpy_loss, torch_loss):
+    """The engine, NumPy and PyTorch versions of one SGD step of a ReLU MLP with three layers.
+
+    ``numpy_loss(z)`` returns the loss of the scores ``z`` and its gradient with respect to them;
+    the hidden layers' backprop below it is the same for every loss.
+    """
 
     def make_engine():
         model = engine_mlp(copied(weights))
         optimizer = optim.SGD(model.parameters(), lr=lr)
-        loss_fn = nn.MSELoss()
-        x, y = Tensor(X), Tensor(Y)
+        x = Tensor(X)
+        y = Tensor(target) if target.dtype.kind == "f" else target
 
         def step():
             optimizer.zero_grad()
-            loss = loss_fn(model(x), y)
+            loss = engine_loss(model(x), y)
             loss.backward()
             optimizer.step()
             return loss
@@ -189,12 +188,9 @@ def w1_mlp_batch(rng):
             a1 = np.maximum(h1, 0)
             h2 = a1 @ W2 + b2
             a2 = np.maximum(h2, 0)
-            out = a2 @ W3 + b3
-            diff = out - Y
-            loss = np.mean(diff**2)
-            g_out = diff * (2 / diff.size)
-            gW3, gb3 = a2.T @ g_out, g_out.sum(axis=0)
-            g_h2 = (g_out @ W3.T) * (h2 > 0)
+            loss, g_z = numpy_loss(a2 @ W3 + b3)
+            gW3, gb3 = a2.T @ g_z, g_z.sum(axis=0)
+            g_h2 = (g_z @ W3.T) * (h2 > 0)
             gW2, gb2 = a1.T @ g_h2, g_h2.sum(axis=0)
             g_h1 = (g_h2 @ W2.T) * (h1 > 0)
             gW1, gb1 = X.T @ g_h1, g_h1.sum(axis=0)
@@ -209,19 +205,35 @@ def w1_mlp_batch(rng):
     def make_torch():
         model = torch_mlp(copied(weights))
         optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-        loss_fn = torch.nn.MSELoss()
-        x, y = torch.from_numpy(X), torch.from_numpy(Y)
+        x, y = torch.from_numpy(X), torch.from_numpy(target)
 
         def step():
             optimizer.zero_grad()
-            loss = loss_fn(model(x), y)
+            loss = torch_loss(model(x), y)
             loss.backward()
             optimizer.step()
             return loss
 
         return step, lambda: torch_arrays(model)
 
-    return work, {"engine": make_engine, "numpy": make_numpy, "torch": make_torch}, np.float64
+    return {"engine": make_engine, "numpy": make_numpy, "torch": make_torch}
+
+
+def w1_mlp_batch(rng):
+    """W1: MLP 2-16-16-1, ReLU, batch 32, MSE, one SGD step."""
+    work = Workload("W1", "MLP 2-16-16-1 ReLU, batch 32, MSE, SGD step", 2.5)
+    weights = initial_weights([2, 16, 16, 1], rng)
+    X = rng.normal(size=(32, 2))
+    Y = rng.normal(size=(32, 1))
+
+    def mse(z):
+        diff = z - Y
+        return np.mean(diff**2), diff * (2 / diff.size)
+
+    factories = three_layer_step_factories(
+        weights, X, Y, 0.05, nn.MSELoss(), mse, torch.nn.MSELoss() if torch else None
+    )
+    return work, factories, np.float64
 
 
 def w2_per_sample_epoch(rng):
@@ -306,71 +318,28 @@ def w3_mnist_sized(rng, dtype):
     weights = initial_weights([784, 256, 128, 10], rng, dtype)
     X = rng.random((128, 784)).astype(dtype)
     labels = rng.integers(0, 10, 128)
-    lr = 0.01
+    rows = np.arange(len(labels))
 
-    def make_engine():
-        model = engine_mlp(copied(weights))
-        optimizer = optim.SGD(model.parameters(), lr=lr)
-        loss_fn = nn.CrossEntropyLoss()
-        x = Tensor(X)
-
-        def step():
-            optimizer.zero_grad()
-            loss = loss_fn(model(x), labels)
-            loss.backward()
-            optimizer.step()
-            return loss
-
-        return step, lambda: engine_arrays(model)
-
-    def make_numpy():
+    def cross_entropy(z):
         # The fused softmax cross-entropy gradient, (softmax - onehot) / N, as the engine's.
-        (W1, b1), (W2, b2), (W3, b3) = params = copied(weights)
-        rows = np.arange(len(labels))
-        grads = []
+        shifted = z - z.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        total = e.sum(axis=1, keepdims=True)
+        g_z = e / total
+        g_z[rows, labels] -= 1
+        g_z /= len(labels)
+        return np.mean(np.log(total[:, 0]) - shifted[rows, labels]), g_z
 
-        def step():
-            h1 = X @ W1 + b1
-            a1 = np.maximum(h1, 0)
-            h2 = a1 @ W2 + b2
-            a2 = np.maximum(h2, 0)
-            z = a2 @ W3 + b3
-            shifted = z - z.max(axis=1, keepdims=True)
-            e = np.exp(shifted)
-            total = e.sum(axis=1, keepdims=True)
-            loss = np.mean(np.log(total[:, 0]) - shifted[rows, labels])
-            g_z = e / total
-            g_z[rows, labels] -= 1
-            g_z /= len(labels)
-            gW3, gb3 = a2.T @ g_z, g_z.sum(axis=0)
-            g_h2 = (g_z @ W3.T) * (h2 > 0)
-            gW2, gb2 = a1.T @ g_h2, g_h2.sum(axis=0)
-            g_h1 = (g_h2 @ W2.T) * (h1 > 0)
-            gW1, gb1 = X.T @ g_h1, g_h1.sum(axis=0)
-            grads[:] = [(gW1, gb1), (gW2, gb2), (gW3, gb3)]
-            for (W, b), (gW, gb) in zip(params, grads, strict=True):
-                W -= lr * gW
-                b -= lr * gb
-            return loss
-
-        return step, lambda: numpy_arrays(params, grads)
-
-    def make_torch():
-        model = torch_mlp(copied(weights))
-        optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-        loss_fn = torch.nn.CrossEntropyLoss()
-        x, y = torch.from_numpy(X), torch.from_numpy(labels)
-
-        def step():
-            optimizer.zero_grad()
-            loss = loss_fn(model(x), y)
-            loss.backward()
-            optimizer.step()
-            return loss
-
-        return step, lambda: torch_arrays(model)
-
-    return work, {"engine": make_engine, "numpy": make_numpy, "torch": make_torch}, dtype
+    factories = three_layer_step_factories(
+        weights,
+        X,
+        labels,
+        0.01,
+        nn.CrossEntropyLoss(),
+        cross_entropy,
+        torch.nn.CrossEntropyLoss() if torch else None,
+    )
+    return work, factories, dtype
 
 
 def w4_elementwise_chain(rng):
@@ -381,25 +350,29 @@ def w4_elementwise_chain(rng):
     b0 = rng.normal(scale=0.1, size=100)
     cycles = 1000
 
-    def make_engine():
-        x = Tensor(x0, requires_grad=True)
-        w = Tensor(w0, requires_grad=True)
-        b = Tensor(b0, requires_grad=True)
+    def chain_on(leaf, gradients):
+        """The chain written once for any engine with PyTorch's API: ``leaf(array)`` makes an input
+        that requires grad, ``gradients(tensors)`` reads their gradients as arrays."""
 
-        def step():
-            x.grad = w.grad = b.grad = None
-            y = x
-            for _ in range(cycles):
-                y = y * w
-                y = y + b
-                y = y.tanh()
-                y = y.exp()
-                y = y.log()
-            total = y.sum()
-            total.backward()
-            return total
+        def make():
+            x, w, b = (leaf(a) for a in (x0, w0, b0))
 
-        return step, lambda: [x.grad, w.grad, b.grad]
+            def step():
+                x.grad = w.grad = b.grad = None
+                y = x
+                for _ in range(cycles):
+                    y = y * w
+                    y = y + b
+                    y = y.tanh()
+                    y = y.exp()
+                    y = y.log()
+                total = y.sum()
+                total.backward()
+                return total
+
+            return step, lambda: gradients((x, w, b))
+
+        return make
 
     def make_numpy():
         # Forward keeps what backward needs; backward applies each op's rule in reverse
@@ -431,27 +404,16 @@ def w4_elementwise_chain(rng):
 
         return step, lambda: list(grads)
 
-    def make_torch():
-        x = torch.tensor(x0, requires_grad=True)
-        w = torch.tensor(w0, requires_grad=True)
-        b = torch.tensor(b0, requires_grad=True)
-
-        def step():
-            x.grad = w.grad = b.grad = None
-            y = x
-            for _ in range(cycles):
-                y = y * w
-                y = y + b
-                y = y.tanh()
-                y = y.exp()
-                y = y.log()
-            total = y.sum()
-            total.backward()
-            return total
-
-        return step, lambda: [t.grad.numpy() for t in (x, w, b)]
-
-    return work, {"engine": make_engine, "numpy": make_numpy, "torch": make_torch}, np.float64
+    factories = {
+        "engine": chain_on(
+            lambda a: Tensor(a, requires_grad=True), lambda ts: [t.grad for t in ts]
+        ),
+        "numpy": make_numpy,
+        "torch": chain_on(
+            lambda a: torch.tensor(a, requires_grad=True), lambda ts: [t.grad.numpy() for t in ts]
+        ),
+    }
+    return work, factories, np.float64
 
 
 def scalar_training_step(model, parameters, points, targets, lr):
