@@ -332,18 +332,16 @@ class Tensor:
 
     def __add__(self, other):
         other = self._lift(other)
-        return Tensor._result(
-            self._broadcasting(np.add, other, "add"), (self, other), Tensor._add_backward
-        )
+        out = self._broadcasting(np.add, other, "add")
+        return Tensor._result(out, (self, other), Tensor._add_backward)
 
     def _add_backward(out, g):
         return g, g  # d(a + b)/da = d(a + b)/db = 1
 
     def __sub__(self, other):
         other = self._lift(other)
-        return Tensor._result(
-            self._broadcasting(np.subtract, other, "sub"), (self, other), Tensor._sub_backward
-        )
+        out = self._broadcasting(np.subtract, other, "sub")
+        return Tensor._result(out, (self, other), Tensor._sub_backward)
 
     def _sub_backward(out, g):
         a, b = out._parents  # d(a - b)/da = 1, d(a - b)/db = -1
@@ -351,9 +349,8 @@ class Tensor:
 
     def __mul__(self, other):
         other = self._lift(other)
-        return Tensor._result(
-            self._broadcasting(np.multiply, other, "mul"), (self, other), Tensor._mul_backward
-        )
+        out = self._broadcasting(np.multiply, other, "mul")
+        return Tensor._result(out, (self, other), Tensor._mul_backward)
 
     def _mul_backward(out, g):
         a, b = out._parents  # d(ab)/da = b, d(ab)/db = a
@@ -361,9 +358,8 @@ class Tensor:
 
     def __truediv__(self, other):
         other = self._lift(other)
-        return Tensor._result(
-            self._broadcasting(np.true_divide, other, "div"), (self, other), Tensor._div_backward
-        )
+        out = self._broadcasting(np.true_divide, other, "div")
+        return Tensor._result(out, (self, other), Tensor._div_backward)
 
     def _div_backward(out, g):
         a, b = out._parents  # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2 = -(a/b)/b
@@ -464,10 +460,9 @@ class Tensor:
         return (g * (x.data > 0),)  # 1 where x > 0, else 0 (0 at the kink)
 
     def sigmoid(self):
-        # 1 / (1 + e^-x), written so that no exponential overflows for large |x|.
-        return Tensor._result(
-            np.exp(-np.logaddexp(0, -self.data)), (self,), Tensor._sigmoid_backward
-        )
+        # 1 / (1 + e^-x) = exp(-log(1 + e^-x)): no exponential overflows for large |x|.
+        out = np.exp(-np.logaddexp(0, -self.data))
+        return Tensor._result(out, (self,), Tensor._sigmoid_backward)
 
     def _sigmoid_backward(out, g):
         s = out.data
@@ -557,9 +552,8 @@ class Tensor:
     def softmax(self, axis=-1):
         """``exp(x) / sum(exp(x))`` along ``axis``, computed after subtracting the maximum (no overflow)."""
         e = np.exp(self.data - self.data.max(axis=axis, keepdims=True))
-        return Tensor._result(
-            e / e.sum(axis=axis, keepdims=True), (self,), Tensor._softmax_backward, axis
-        )
+        out = e / e.sum(axis=axis, keepdims=True)
+        return Tensor._result(out, (self,), Tensor._softmax_backward, axis)
 
     def _softmax_backward(out, g):
         s, axis = out.data, out._saved  # the Jacobian diag(s) - s s^T applied to g

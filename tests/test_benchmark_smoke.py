@@ -19,4 +19,6 @@ def test_engine_benchmark_runs_and_its_gradients_match_hand_written_numpy():
         for line in completed.stdout.splitlines()
         if " us " in line or " ms " in line
     }
-    assert table_rows >= {"W1", "W2", "W3", "W4", "W5"}, completed.stdout
+    assert table_rows >= {"W1", "W2", "W3", "W4"}, completed.stdout
+    # W5's reference is micrograd, which is not a dependency: without it, W5 says it was skipped.
+    assert "W5" in table_rows or "W5: SKIPPED: micrograd is not installed" in completed.stdout
