@@ -797,8 +797,10 @@ def _matmul_error(left, right):
 def _batched_matmul_grads(g, a, b):
     """The gradients of ``a @ b`` for 1-D and batched operands (``numpy.matmul``'s rules).
 
-    A 1-D left operand acts as a row (1, k), a 1-D right operand as a column (k, 1); the axis this
-    adds is put back into ``g``, the 2-D rule applies, and batch axes are summed back.
+    A 1-D left operand acts as a row (1, k), a 1-D right operand as a column (k, 1): the axis this
+    adds is put back into ``g``, the 2-D rule applies on the last two axes, and the axis is dropped
+    again. An operand broadcast along batch axes gets a gradient with those axes, which
+    ``Tensor.backward`` sums back to its shape like any broadcast.
     """
     a2 = a.data[np.newaxis, :] if a.data.ndim == 1 else a.data
     b2 = b.data[:, np.newaxis] if b.data.ndim == 1 else b.data
@@ -808,7 +810,11 @@ def _batched_matmul_grads(g, a, b):
         g = np.expand_dims(g, -2)
     grad_a = grad_b = None
     if a.requires_grad:
-        grad_a = unbroadcast(g @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+        grad_a = g @ np.swapaxes(b2, -1, -2)
+        if a.data.ndim == 1:
+            grad_a = grad_a[..., 0, :]
     if b.requires_grad:
-        grad_b = unbroadcast(np.swapaxes(a2, -1, -2) @ g, b2.shape).reshape(b.shape)
+        grad_b = np.swapaxes(a2, -1, -2) @ g
+        if b.data.ndim == 1:
+            grad_b = grad_b[..., 0]
     return grad_a, grad_b

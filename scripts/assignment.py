@@ -15,9 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
-from autodiff_numpy import Tensor, nn, no_grad, optim
-from autodiff_numpy.data import DataLoader, make_moons
-from autodiff_numpy.plots import plot_decision_boundary, plot_training_curves, save_figure
+# Run from a checkout (or an assignment folder) without installing: the package sits beside scripts/.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from autodiff_numpy import Tensor, nn, no_grad, optim  # noqa: E402
+from autodiff_numpy.data import DataLoader, make_moons  # noqa: E402
+from autodiff_numpy.plots import plot_decision_boundary, plot_training_curves, save_figure  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FIGURE = ROOT / "report" / "figures" / "assignment_1.png"

@@ -1,0 +1,1 @@
+"""The course's autograder and release tools: ``python -m autograder --help``."""
