@@ -65,7 +65,11 @@ def release_assignment(spec, name, solutions=SOLUTIONS, assignments=ASSIGNMENTS,
             continue
         destination = target / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
-        if path.suffix == ".py":
+        if path.suffix == ".ipynb":
+            from .notebooks import release_notebook  # nbgrader: imported only when needed
+
+            release_notebook(path, destination, name)
+        elif path.suffix == ".py":
             destination.write_text(cut.strip_solutions(path.read_text(), str(path), keep))
         else:
             shutil.copyfile(path, destination)
