@@ -197,7 +197,8 @@ def hinge_loss(scores, target, reduction="mean"):
 
 def dropout(x, p=0.5, training=True, rng=None):
     """Zero each entry with probability ``p`` and scale the rest by ``1 / (1 - p)`` (inverted dropout),
-    so that the expected value is unchanged and evaluation needs no rescaling."""
+    so that the expected value is unchanged and evaluation needs no rescaling. The mask is drawn
+    from ``rng`` (see :mod:`autodiff_numpy.seeding`)."""
     if not 0 <= p < 1:
         raise ValueError(f"dropout probability must be in [0, 1), got {p}")
     if not training or p == 0:
@@ -208,7 +209,11 @@ def dropout(x, p=0.5, training=True, rng=None):
 
 def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the last ``len(normalized_shape)`` axes to mean 0 and variance 1, then scale
-    by ``weight`` and shift by ``bias`` (either may be left out)."""
+    by ``weight`` and shift by ``bias`` (either may be left out).
+
+    ``(x - mean) / sqrt(variance + eps)``, with the variance divided by the count (not count - 1),
+    as PyTorch's LayerNorm.
+    """
     axes = tuple(range(-len(normalized_shape), 0))
     if x.shape[x.ndim - len(normalized_shape) :] != tuple(normalized_shape):
         raise ValueError(

@@ -209,7 +209,8 @@ def hinge_loss(scores, target, reduction="mean"):
 
 def dropout(x, p=0.5, training=True, rng=None):
     """Zero each entry with probability ``p`` and scale the rest by ``1 / (1 - p)`` (inverted dropout),
-    so that the expected value is unchanged and evaluation needs no rescaling."""
+    so that the expected value is unchanged and evaluation needs no rescaling. The mask is drawn
+    from ``rng`` (see :mod:`mygrad.seeding`)."""
     # TODO Task 2.3 (dropout): layer normalisation and dropout
     ### BEGIN SOLUTION
     if not 0 <= p < 1:
@@ -223,7 +224,11 @@ def dropout(x, p=0.5, training=True, rng=None):
 
 def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the last ``len(normalized_shape)`` axes to mean 0 and variance 1, then scale
-    by ``weight`` and shift by ``bias`` (either may be left out)."""
+    by ``weight`` and shift by ``bias`` (either may be left out).
+
+    ``(x - mean) / sqrt(variance + eps)``, with the variance divided by the count (not count - 1),
+    as PyTorch's LayerNorm.
+    """
     # TODO Task 2.3 (layer_norm): layer normalisation and dropout
     ### BEGIN SOLUTION
     axes = tuple(range(-len(normalized_shape), 0))
