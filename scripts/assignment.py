@@ -10,6 +10,7 @@ options prints the same numbers.
 """
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -84,6 +85,22 @@ def save_report_figure(model, X, y, losses, path):
     return save_figure(figure, path)
 
 
+def fill_report(path, sections):
+    """Replace the text between ``<!-- BEGIN GENERATED: name -->`` and ``<!-- END GENERATED: name -->``
+    in the report at ``path`` by each section's text, leaving everything else as the student wrote it."""
+    report = Path(path).read_text()
+    for name, text in sections.items():
+        pattern = re.compile(
+            rf"(<!-- BEGIN GENERATED: {name} -->\n).*?(\n<!-- END GENERATED: {name} -->)", re.S
+        )
+        if not pattern.search(report):
+            raise ValueError(f"{path} has no '<!-- BEGIN GENERATED: {name} -->' section")
+        report = pattern.sub(
+            lambda m, text=text: m[1] + "```text\n" + text + "\n```" + m[2], report
+        )
+    Path(path).write_text(report)
+
+
 def format_array(array):
     return np.array2string(
         array, precision=4, floatmode="fixed", suppress_small=True, max_line_width=100
@@ -114,6 +131,11 @@ def parse_args(argv):
     parser.add_argument(
         "--out", type=Path, default=DEFAULT_FIGURE, help="where to save the figure (PNG)"
     )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        help="also write the gradients and the training log into this report's generated sections",
+    )
     args = parser.parse_args(argv)
     if args.epochs < 0:
         parser.error(f"--epochs must be 0 or more, got {args.epochs}")
@@ -128,17 +150,29 @@ def main(argv=None):
     model = build_model(args.seed)
 
     weight_grad, bias_grad = initial_gradients(model, X, y)
-    print("Gradients of the first-layer weights:")
-    print(format_array(weight_grad))
-    print("Gradients of the first-layer biases:")
-    print(format_array(bias_grad))
+    gradients = "\n".join(
+        [
+            "Gradients of the first-layer weights:",
+            format_array(weight_grad),
+            "Gradients of the first-layer biases:",
+            format_array(bias_grad),
+        ]
+    )
+    print(gradients)
 
     losses = train(model, X, y, args.epochs, args.lr, args.seed)
-    for epoch, loss in enumerate(losses):
-        print(f"Epoch {epoch}: Average Loss = {loss:.4f}")
+    training = "\n".join(f"Epoch {e}: Average Loss = {loss:.4f}" for e, loss in enumerate(losses))
+    print(training)
 
     path = save_report_figure(model, X, y, losses, args.out)
     print(f"Saved the training curve to {path}")
+    if args.report:
+        try:
+            fill_report(args.report, {"gradients": gradients, "training": training})
+        except (OSError, ValueError) as error:
+            print(f"cannot fill the report: {error}", file=sys.stderr)
+            return 2
+        print(f"Filled in the generated sections of {args.report}")
     return 0
 
 

@@ -93,3 +93,35 @@ def test_options_change_the_run_and_bad_values_are_refused(tmp_path):
         [sys.executable, str(SCRIPT), "--lr", "-1"], capture_output=True, text=True
     )
     assert refused.returncode == 2 and "--lr must be positive" in refused.stderr
+
+
+def test_report_sections_are_filled_from_the_run_and_the_rest_is_kept(tmp_path):
+    report = tmp_path / "report.md"
+    template = (ROOT / "report" / "assignment_1.md").read_text()
+    report.write_text(template.replace("(your answer)", "My own discussion."))
+    stdout = run("--out", str(tmp_path / "figure.png"), "--report", str(report))
+    filled = report.read_text()
+    assert "My own discussion." in filled and "(run the command above)" not in filled
+    weights, biases, epochs, losses = parse(stdout)
+    generated = filled.split("<!-- BEGIN GENERATED: gradients -->")[1]
+    assert (
+        parse(generated.replace("<!-- END GENERATED: gradients -->", ""))[0].tolist()
+        == weights.tolist()
+    )
+    assert "Epoch 5: Average Loss" in filled.split("<!-- BEGIN GENERATED: training -->")[1]
+    run("--out", str(tmp_path / "figure.png"), "--report", str(report))
+    assert report.read_text() == filled, "filling twice gives the same report"
+
+
+def test_a_report_without_the_sections_is_refused(tmp_path):
+    report = tmp_path / "report.md"
+    report.write_text("# My report\n")
+    completed = subprocess.run(
+        [sys.executable, str(SCRIPT), "--out", str(tmp_path / "f.png"), "--report", str(report)],
+        capture_output=True,
+        text=True,
+    )
+    assert (
+        completed.returncode != 0
+        and "has no '<!-- BEGIN GENERATED: gradients -->' section" in completed.stderr
+    )
