@@ -15,7 +15,8 @@ from pathlib import Path
 from . import holes as cut
 from .spec import ASSIGNMENTS, REFERENCE, ROOT, SOLUTIONS, load
 
-SKIPPED = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
+# Never released: caches, and what running things inside solutions/ leaves behind.
+SKIPPED = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".benchmarks", "figures"}
 
 
 def student_sources(spec, name):
@@ -73,6 +74,14 @@ def release_assignment(spec, name, solutions=SOLUTIONS, assignments=ASSIGNMENTS,
             destination.write_text(cut.strip_solutions(path.read_text(), str(path), keep))
         else:
             shutil.copyfile(path, destination)
+
+
+def paste_solutions(spec, name, folder, keep, solutions=SOLUTIONS):
+    """Write into the released ``folder`` the student package as someone who did the tasks in
+    ``keep`` would hand it in (their solutions in, every other hole still a stub)."""
+    for path in (solutions / name / spec.package).rglob("*.py"):
+        target = folder / path.relative_to(solutions / name)
+        target.write_text(cut.strip_solutions(path.read_text(), str(path), keep))
 
 
 def release(names=None, solutions=SOLUTIONS, assignments=ASSIGNMENTS):

@@ -20,10 +20,12 @@ from autograder.notebooks import (  # noqa: E402
     course_config,
     run,
 )
+from autograder.release import paste_solutions  # noqa: E402
 from autograder.spec import ASSIGNMENTS, SOLUTIONS, load  # noqa: E402
 
 NAME = "a1_tensor_autodiff"
-ASSIGNMENT = load().assignment(NAME)
+SPEC = load()
+ASSIGNMENT = SPEC.assignment(NAME)
 
 
 def hidden_test_lines(notebook):
@@ -45,9 +47,7 @@ def submission(root, student, keep):
     """The release as a student who did the tasks in ``keep`` hands it in."""
     folder = root / "submitted" / student / NAME
     shutil.copytree(ASSIGNMENTS / NAME, folder)
-    for path in (SOLUTIONS / NAME / "mygrad").rglob("*.py"):
-        target = folder / path.relative_to(SOLUTIONS / NAME)
-        target.write_text(holes.strip_solutions(path.read_text(), str(path), keep))
+    paste_solutions(SPEC, NAME, folder, keep)
 
 
 @pytest.fixture(scope="module")
