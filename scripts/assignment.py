@@ -35,17 +35,22 @@ def build_model(seed):
     )
 
 
+def dataset_loss(model, X, y):
+    """The mean binary cross-entropy of the model over the whole data set."""
+    return nn.BCELoss()(model(Tensor(X)), y[:, None].astype(float))
+
+
 def initial_gradients(model, X, y):
     """Gradients of the mean loss over the whole data set, for the first layer's weights and biases."""
     model.zero_grad()
-    nn.BCELoss()(model(Tensor(X)), y[:, None].astype(float)).backward()
+    dataset_loss(model, X, y).backward()
     first = model[0]
     return first.weight.grad.copy(), first.bias.grad.copy()
 
 
 def mean_loss(model, X, y):
     with no_grad():
-        return nn.BCELoss()(model(Tensor(X)), y[:, None].astype(float)).item()
+        return dataset_loss(model, X, y).item()
 
 
 def train(model, X, y, epochs, lr, seed):
