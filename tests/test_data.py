@@ -1,21 +1,29 @@
 """Tests for the toy data sets and the DataLoader.
 
 The geometry is checked from the definitions (circles, the spiral's angle rule, the XOR sign rule,
-cluster centres), never against values recorded from a run.
+cluster centres, the shapes drawn in the images), never against values recorded from a run.
 """
 
 import numpy as np
 import pytest
 
-from autodiff_numpy.data import DataLoader, make_blobs, make_moons, make_spirals, make_xor
+from autodiff_numpy.data import (
+    DataLoader,
+    make_blobs,
+    make_moons,
+    make_shapes,
+    make_spirals,
+    make_xor,
+)
 
-# Each generator with the number of classes it makes by default.
-GENERATORS = [
+# Each generator of two-dimensional points with the number of classes it makes by default.
+POINT_GENERATORS = [
     pytest.param(make_moons, 2, id="moons"),
     pytest.param(make_spirals, 3, id="spirals"),
     pytest.param(make_xor, 2, id="xor"),
     pytest.param(make_blobs, 3, id="blobs"),
 ]
+GENERATORS = [*POINT_GENERATORS, pytest.param(make_shapes, 4, id="shapes")]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -23,7 +31,7 @@ GENERATORS = [
 # ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("make, n_classes", GENERATORS)
+@pytest.mark.parametrize("make, n_classes", POINT_GENERATORS)
 @pytest.mark.parametrize("n_samples", [1, 2, 7, 100, 101])
 def test_shapes_dtypes_and_labels(make, n_classes, n_samples):
     X, y = make(n_samples=n_samples, rng=0)
@@ -78,7 +86,7 @@ def test_a_generator_instance_is_used_and_advanced(make, n_classes):
     assert not np.array_equal(X1, X2)  # the second call drew further along the same stream
 
 
-@pytest.mark.parametrize("make", [make_moons, make_xor, make_spirals])
+@pytest.mark.parametrize("make", [make_moons, make_xor, make_spirals, make_shapes])
 def test_rows_are_shuffled(make):
     # Sorted by class, a slice of the first rows would hold one class only.
     _, y = make(n_samples=100, rng=0)
@@ -210,12 +218,94 @@ def test_blobs_zero_std_puts_every_point_on_its_centre():
     np.testing.assert_array_equal(X, centres[y])
 
 
+# The shapes of make_shapes, written out again from its docstring: class k's stamp of length n.
+SHAPE_STAMPS = {
+    0: lambda n: np.ones((1, n)),  # horizontal bar
+    1: lambda n: np.ones((n, 1)),  # vertical bar
+    2: lambda n: np.eye(n),  # diagonal, top left to bottom right
+    3: lambda n: np.pad(np.zeros((n - 2, n - 2)), 1, constant_values=1.0),  # hollow square
+}
+
+
+def lit_box(image):
+    """The smallest rectangle of ``image`` (H, W) that holds every non-zero pixel."""
+    rows, cols = np.nonzero(image)
+    return image[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+
+
+@pytest.mark.parametrize("n_samples", [1, 2, 7, 100, 101])
+@pytest.mark.parametrize("size", [5, 12, 20])
+def test_shapes_are_images(n_samples, size):
+    X, y = make_shapes(n_samples=n_samples, size=size, noise=0.1, rng=0)
+    assert X.shape == (n_samples, 1, size, size)  # (N, C, H, W)
+    assert y.shape == (n_samples,)
+    assert X.dtype == np.float64
+    assert y.dtype == np.int64
+    assert np.all(np.isfinite(X))
+    assert set(np.unique(y)) <= {0, 1, 2, 3}
+
+
+def test_shapes_without_noise_are_zeros_and_ones():
+    X, _ = make_shapes(n_samples=200, noise=0.0, rng=0)
+    assert set(np.unique(X)) == {0.0, 1.0}
+
+
+@pytest.mark.parametrize("size", [5, 12, 20])
+def test_each_image_holds_its_class_shape(size):
+    X, y = make_shapes(n_samples=400, size=size, noise=0.0, rng=0)
+    for image, label in zip(X[:, 0], y, strict=True):
+        box = lit_box(image)
+        length = max(box.shape)
+        assert 3 <= length <= 2 * size // 3
+        np.testing.assert_array_equal(box, SHAPE_STAMPS[label](length), err_msg=f"class {label}")
+
+
+def test_bars_light_one_row_or_one_column():
+    X, y = make_shapes(n_samples=200, noise=0.0, rng=0)
+    lit_rows = np.count_nonzero(X[:, 0].sum(axis=2), axis=1)
+    lit_cols = np.count_nonzero(X[:, 0].sum(axis=1), axis=1)
+    horizontal, vertical = y == 0, y == 1
+    assert np.all(lit_rows[horizontal] == 1) and np.all(lit_cols[horizontal] >= 3)
+    assert np.all(lit_cols[vertical] == 1) and np.all(lit_rows[vertical] >= 3)
+
+
+def test_shapes_take_every_length_and_many_places():
+    size = 12
+    X, y = make_shapes(n_samples=2000, size=size, noise=0.0, rng=0)
+    horizontal = X[y == 0, 0]
+    lengths = horizontal.sum(axis=(1, 2))
+    np.testing.assert_array_equal(np.unique(lengths), np.arange(3, 2 * size // 3 + 1))
+    # A linear model on the pixels must not be able to rely on a fixed place: the shapes of each
+    # class have their top left corner in every row and column where the shortest one fits.
+    for label, stamp in SHAPE_STAMPS.items():
+        height, width = stamp(3).shape
+        rows, cols = zip(*(np.argwhere(image)[0] for image in X[y == label, 0]), strict=True)
+        np.testing.assert_array_equal(np.unique(rows), np.arange(size - height + 1))
+        np.testing.assert_array_equal(np.unique(cols), np.arange(size - width + 1))
+
+
+def test_shapes_noise_is_the_standard_deviation_of_each_pixel():
+    noise = 0.05
+    X, _ = make_shapes(n_samples=500, noise=noise, rng=0)
+    offsets = X - np.round(X)  # the clean pixels are 0 or 1, 10 standard deviations apart
+    assert abs(np.std(offsets) - noise) < 0.05 * noise
+    assert abs(np.mean(offsets)) < 0.05 * noise
+
+
+@pytest.mark.parametrize(
+    "bad, error", [(4, ValueError), (0, ValueError), (12.0, TypeError), (True, TypeError)]
+)
+def test_bad_image_size(bad, error):
+    with pytest.raises(error, match="size"):
+        make_shapes(n_samples=10, size=bad, rng=0)
+
+
 # ----------------------------------------------------------------------------------------------
 # Argument checks
 # ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("make", [make_moons, make_spirals, make_xor, make_blobs])
+@pytest.mark.parametrize("make", [make_moons, make_spirals, make_xor, make_blobs, make_shapes])
 @pytest.mark.parametrize(
     "bad, error",
     [(0, ValueError), (-3, ValueError), (2.5, TypeError), (True, TypeError), ("10", TypeError)],
@@ -225,7 +315,7 @@ def test_bad_n_samples(make, bad, error):
         make(n_samples=bad, rng=0)
 
 
-@pytest.mark.parametrize("make", [make_moons, make_spirals, make_xor])
+@pytest.mark.parametrize("make", [make_moons, make_spirals, make_xor, make_shapes])
 @pytest.mark.parametrize(
     "bad, error", [(-0.1, ValueError), (np.nan, ValueError), (np.inf, ValueError), ("a", TypeError)]
 )

@@ -1,10 +1,12 @@
 """Small seeded toy data sets for classification, and a mini-batch iterator.
 
 The ``make_*`` functions build the classic two-dimensional problems that a linear model cannot
-solve and a small network can, written here so that the course needs no scikit-learn. Each returns
-``(X, y)``: ``X`` a float64 array with one point per row, ``y`` the int64 class labels ``0 .. k-1``,
-split as evenly between the classes as ``n_samples`` allows. The rows come out in a random order,
-so the first rows hold every class and slicing off a validation set is fair.
+solve and a small network can, written here so that the course needs no scikit-learn, and one
+small image set for convolutional networks. Each returns ``(X, y)``: ``X`` a float64 array with
+one sample per row (a point, or for ``make_shapes`` an image of shape (1, size, size)), ``y`` the
+int64 class labels ``0 .. k-1``, split as evenly between the classes as ``n_samples`` allows. The
+rows come out in a random order, so the first rows hold every class and slicing off a validation
+set is fair.
 
 Every random draw goes through :func:`mygrad.seeding.generator`: the same ``rng`` seed
 always gives the same data and the same batches.
@@ -14,7 +16,7 @@ import numpy as np
 
 from mygrad.seeding import generator
 
-__all__ = ["DataLoader", "make_blobs", "make_moons", "make_spirals", "make_xor"]
+__all__ = ["DataLoader", "make_blobs", "make_moons", "make_shapes", "make_spirals", "make_xor"]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -145,6 +147,57 @@ def make_xor(n_samples=100, noise=0.0, rng=None):
 
     X = _add_noise(np.concatenate(points), noise, rng)
     return _shuffled(X, _labels(sizes), rng)
+
+
+def _hollow_square(n):
+    """The outline of an ``n`` x ``n`` square: ones on its border, zeros inside."""
+    square = np.ones((n, n))
+    square[1:-1, 1:-1] = 0.0
+    return square
+
+
+# The shape of each class of make_shapes, drawn as a 0/1 stamp whose longest side is n pixels.
+_SHAPES = [
+    lambda n: np.ones((1, n)),  # 0: a horizontal bar
+    lambda n: np.ones((n, 1)),  # 1: a vertical bar
+    np.eye,  # 2: a diagonal, from the top left down to the bottom right
+    _hollow_square,  # 3: a hollow square
+]
+_SMALLEST_SHAPE = 3  # pixels: the smallest square with a hole
+
+
+def make_shapes(n_samples=100, size=12, noise=0.0, rng=None):
+    """Small grey images of four shapes at random places: a job for a convolution.
+
+    Each image has shape (1, size, size) (one channel; ``X`` is (N, C, H, W)) and holds one shape
+    of ones on a background of zeros: class 0 a horizontal bar, class 1 a vertical bar, class 2 a
+    diagonal from the top left down to the bottom right, class 3 a hollow square (its one-pixel
+    outline). The shape's length (the side, for the square) is drawn uniformly from 3 to
+    ``2 * size // 3`` pixels, and its place uniformly among those where it fits in the image, so
+    with ``noise=0`` every pixel is exactly 0 or 1. ``noise`` is the standard deviation of
+    Gaussian noise added to every pixel.
+
+    A small filter recognises a piece of bar or corner wherever it is, so a convolutional network
+    learns these quickly; a linear model on the raw pixels sees a bar at every place as a
+    different pattern, and does worse. ``size`` must be at least 5, so that 3 <= ``2 * size // 3``.
+    """
+    n_samples = _check_count(n_samples, "n_samples")
+    size = _check_count(size, "size", minimum=5)
+    noise = _check_std(noise, "noise")
+    rng = generator(rng)
+
+    y = _labels(_class_sizes(n_samples, len(_SHAPES)))
+    X = np.zeros((n_samples, 1, size, size))
+    for image, label in zip(X, y, strict=True):
+        length = rng.integers(_SMALLEST_SHAPE, 2 * size // 3, endpoint=True)
+        stamp = _SHAPES[label](length)
+        height, width = stamp.shape
+        top = rng.integers(0, size - height, endpoint=True)
+        left = rng.integers(0, size - width, endpoint=True)
+        image[0, top : top + height, left : left + width] = stamp
+
+    X = _add_noise(X, noise, rng)
+    return _shuffled(X, y, rng)
 
 
 def make_blobs(n_samples=100, centers=3, cluster_std=1.0, n_features=2, rng=None):
