@@ -10,9 +10,10 @@ Measured with nbgrader 0.9.6, and handled here:
 - its feedback shows hidden tests, and a failing hidden assert's traceback repeats them even with
   ``ClearHiddenTests``: :class:`StripHiddenTracebacks` removes those tracebacks first;
 - a new gradebook runs the ``alembic`` program, found on ``PATH``: the environment's ``bin`` is
-  put there.
+  put there, and :func:`new_gradebook` runs it once per process (about 3 s each time).
 """
 
+import functools
 import os
 import shutil
 import sys
@@ -26,6 +27,7 @@ os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.g
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader import utils  # noqa: E402
+from nbgrader.api import Gradebook  # noqa: E402
 from nbgrader.converters import Autograde, GenerateAssignment, GenerateFeedback  # noqa: E402
 from nbgrader.coursedir import CourseDirectory  # noqa: E402
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
@@ -92,6 +94,19 @@ def run(converter, config, student=None):
         )
 
 
+@functools.cache
+def _empty_gradebook():
+    path = Path(tempfile.mkdtemp(prefix="gradebook-")) / "empty.db"
+    Gradebook(f"sqlite:///{path}").close()
+    return path
+
+
+def new_gradebook(path):
+    """An empty gradebook at ``path`` (a copy of one made once per process); its database URL."""
+    shutil.copyfile(_empty_gradebook(), path)
+    return f"sqlite:///{path}"
+
+
 def release_notebook(source, target, name):
     """Write the student version of notebook ``source`` (solutions and hidden tests removed) to
     ``target``, with nbgrader's ``generate_assignment`` in a scratch course folder."""
@@ -99,7 +114,7 @@ def release_notebook(source, target, name):
         root = Path(scratch)
         (root / "solutions" / name).mkdir(parents=True)
         shutil.copyfile(source, root / "solutions" / name / Path(source).name)
-        config = course_config(root, name, f"sqlite:///{root / 'gradebook.db'}")
+        config = course_config(root, name, new_gradebook(root / "gradebook.db"))
         run(GenerateAssignment, config)
         shutil.copyfile(root / "assignments" / name / Path(source).name, target)
 
@@ -109,6 +124,7 @@ __all__ = [
     "GenerateAssignment",
     "GenerateFeedback",
     "course_config",
+    "new_gradebook",
     "release_notebook",
     "run",
 ]

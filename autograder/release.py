@@ -76,12 +76,14 @@ def release_assignment(spec, name, solutions=SOLUTIONS, assignments=ASSIGNMENTS,
             shutil.copyfile(path, destination)
 
 
-def paste_solutions(spec, name, folder, keep, solutions=SOLUTIONS):
-    """Write into the released ``folder`` the student package as someone who did the tasks in
-    ``keep`` would hand it in (their solutions in, every other hole still a stub)."""
-    for path in (solutions / name / spec.package).rglob("*.py"):
-        target = folder / path.relative_to(solutions / name)
-        target.write_text(cut.strip_solutions(path.read_text(), str(path), keep))
+def paste_solutions(name, folder, keep, solutions=SOLUTIONS):
+    """Write into the released ``folder`` the modules as someone who did the tasks in ``keep``
+    would hand them in (their solutions in, every other hole still a stub)."""
+    source = solutions / name
+    for path in source.rglob("*.py"):
+        relative = path.relative_to(source)
+        if not SKIPPED & set(relative.parts):
+            (folder / relative).write_text(cut.strip_solutions(path.read_text(), str(path), keep))
 
 
 def release(names=None, solutions=SOLUTIONS, assignments=ASSIGNMENTS):

@@ -62,7 +62,7 @@ def load(path=SOLUTIONS / "tasks.toml"):
             name=a["name"],
             title=a["title"],
             tasks=tuple(
-                Task(t["id"], t["title"], t["points"], tuple(t["holes"])) for t in a["task"]
+                Task(t["id"], t["title"], t["points"], tuple(t.get("holes", ()))) for t in a["task"]
             ),
             files=dict(a.get("files", {})),
         )

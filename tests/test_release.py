@@ -2,6 +2,7 @@
 it gives nothing away, its stubs fail with their task's message, and tasks are independent."""
 
 import ast
+import json
 import shutil
 import subprocess
 import sys
@@ -26,15 +27,36 @@ def files(folder):
     }
 
 
-def run_pytest(folder, *args):
+OUTCOMES = """
+import json, sys
+from autograder.visible_tests import session
+outcomes = session(".")
+tests = {name: [sorted(markers), message] for name, (markers, message) in outcomes.tests.items()}
+with open(sys.argv[1], "w") as file:
+    json.dump({"broken": outcomes.broken, "tests": tests}, file)
+"""
+
+
+def outcomes(folder, scratch):
+    """Run every visible test of ``folder`` with pytest in a child process:
+    ``{test: (task markers, error message or None)}``."""
+    report = scratch / "outcomes.json"
     completed = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        [sys.executable, "-c", OUTCOMES, str(report)],
         cwd=folder,
         capture_output=True,
         text=True,
         timeout=300,
     )
-    return completed.returncode, completed.stdout + completed.stderr
+    assert report.exists(), completed.stdout[-2000:] + completed.stderr[-2000:]
+    result = json.loads(report.read_text())
+    assert not result["broken"], result["broken"]
+    assert result["tests"], f"no test ran in {folder}"
+    return {name: (set(markers), message) for name, (markers, message) in result["tests"].items()}
+
+
+def failures(tests):
+    return {name: message for name, (_, message) in tests.items() if message}
 
 
 @pytest.fixture(scope="module")
@@ -95,19 +117,25 @@ def test_release_holds_no_solution_no_marker_and_no_reference(assignment):
 
 
 @pytest.mark.parametrize("assignment", RELEASED, ids=lambda a: a.name)
-def test_solutions_pass_their_visible_tests(assignment):
-    code, output = run_pytest(SOLUTIONS / assignment.name)
-    assert code == 0, output[-3000:]
+def test_solutions_pass_their_visible_tests(tmp_path, assignment):
+    failed = failures(outcomes(SOLUTIONS / assignment.name, tmp_path))
+    assert not failed, failed
 
 
-@pytest.mark.parametrize(
-    ("assignment", "task"), TASKS, ids=lambda x: getattr(x, "id", getattr(x, "name", ""))
-)
-def test_a_stub_fails_with_its_tasks_message(assignment, task):
-    code, output = run_pytest(ASSIGNMENTS / assignment.name, "-m", task.marker)
-    assert code == 1 and " passed" not in output.splitlines()[-1], output[-2000:]
-    assert f"NotImplementedError: Task {task.id}" in output, output[-2000:]
-    assert "ImportError" not in output and "error" not in output.splitlines()[-1], output[-2000:]
+@pytest.mark.parametrize("assignment", RELEASED, ids=lambda a: a.name)
+def test_the_release_fails_each_tasks_tests_with_that_tasks_message(tmp_path, assignment):
+    tests = outcomes(ASSIGNMENTS / assignment.name, tmp_path)
+    for task in assignment.tasks:
+        own = {
+            name: message for name, (markers, message) in tests.items() if task.marker in markers
+        }
+        assert own, f"Task {task.id} has no visible test"
+        wrong = {
+            name: message
+            for name, message in own.items()
+            if f"NotImplementedError: Task {task.id}:" not in (message or "")
+        }
+        assert not wrong, f"Task {task.id}'s stub should fail its tests with its message: {wrong}"
 
 
 @pytest.mark.parametrize(
@@ -115,11 +143,18 @@ def test_a_stub_fails_with_its_tasks_message(assignment, task):
 )
 def test_doing_one_task_passes_exactly_that_tasks_tests(tmp_path, assignment, task):
     release_assignment(SPEC, assignment.name, assignments=tmp_path, keep={task.id})
-    folder = tmp_path / assignment.name
-    code, output = run_pytest(folder, "-m", task.marker)
-    assert code == 0, output[-3000:]
-    code, output = run_pytest(folder, "-m", f"not {task.marker}")
-    assert code == 1 and " passed" not in output.splitlines()[-1], output[-2000:]
+    tests = outcomes(tmp_path / assignment.name, tmp_path)
+    failed = failures(tests)
+    own = [name for name, (markers, _) in tests.items() if task.marker in markers]
+    assert own and not failed.keys() & set(own), {
+        name: failed[name] for name in own if name in failed
+    }
+    for other in assignment.tasks:
+        if other is task:
+            continue
+        theirs = [name for name, (markers, _) in tests.items() if other.marker in markers]
+        passed = [name for name in theirs if name not in failed]
+        assert not passed, f"with only Task {task.id} done, Task {other.id}'s tests pass: {passed}"
 
 
 @pytest.mark.parametrize("assignment", RELEASED, ids=lambda a: a.name)
@@ -127,5 +162,5 @@ def test_the_release_with_every_solution_pasted_back_passes(tmp_path, assignment
     release_assignment(
         SPEC, assignment.name, assignments=tmp_path, keep={t.id for t in assignment.tasks}
     )
-    code, output = run_pytest(tmp_path / assignment.name)
-    assert code == 0, output[-3000:]
+    failed = failures(outcomes(tmp_path / assignment.name, tmp_path))
+    assert not failed, failed

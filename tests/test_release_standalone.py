@@ -48,6 +48,6 @@ def test_a_released_folder_alone_runs_its_tests(student_python, tmp_path, assign
     for task in assignment.tasks:
         assert f"NotImplementedError: Task {task.id}" in output, f"Task {task.id}\n{output[-3000:]}"
 
-    paste_solutions(SPEC, assignment.name, folder, {task.id for task in assignment.tasks})
+    paste_solutions(assignment.name, folder, {task.id for task in assignment.tasks})
     code, output = run(student_python, folder, "-m", "pytest", "-q", "-p", "no:cacheprovider")
     assert code == 0, output[-3000:]

@@ -163,14 +163,3 @@ def check_op(op, make, *arrays, tensor, names=None, seed=0):
 
     names = names or ["a", "b", "c", "d"][: len(arrays)]
     check_rule(op, forward, lambda g: out._backward(out, g), arrays, names, seed)
-
-
-def run_visible_tests(marker, folder="."):
-    """Run the visible tests of one task (``task1_3``) with pytest; fail if any fails."""
-    import pytest
-
-    code = pytest.main(["-q", "-p", "no:cacheprovider", "-m", marker, str(folder)])
-    if code != 0:
-        raise AssertionError(
-            f"the visible tests of {marker} failed: run `python -m pytest -m {marker}`"
-        )

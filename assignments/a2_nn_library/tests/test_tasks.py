@@ -9,6 +9,10 @@
   engine finds through it with finite differences of that computation; ``dropout`` is checked by
   its values: the fraction zeroed, the scaling of the rest, the identity in evaluation, the same
   mask for the same seed, and a gradient that flows through the kept entries.
+* Task 2.4: ``train_epoch`` runs with an optimizer written here (plain gradient descent, so it
+  needs no Task 2.2) and a loss from assignment 1, and its steps are compared with the same epoch
+  in NumPy; ``predict`` is checked on models whose outputs are known; and a small network trained
+  with your ``train_epoch`` must classify held-out moons.
 
 A task's tests need no other task of this assignment.
 """
@@ -16,8 +20,10 @@ A task's tests need no other task of this assignment.
 import numpy as np
 import pytest
 from checks import check_op, check_rule
-from mygrad import Tensor, manual_seed, optim
+from mygrad import Tensor, manual_seed, nn, optim
+from mygrad.data import DataLoader, make_moons
 from mygrad.nn import functional as F
+from train import accuracy, predict, train_epoch
 
 rng = np.random.default_rng(2025)
 
@@ -499,3 +505,158 @@ def test_dropout_gradient_flows_through_the_kept_entries():
         [x],
         ["x"],
     )
+
+
+# ------------------------------------------------------------------ Task 2.4: training by mini-batches
+
+
+class GradientDescent:
+    """The plainest optimizer, ``p -= lr * grad``, written here so that Task 2.4 needs no Task 2.2.
+
+    It keeps a copy of the gradients it is given at every step, for the tests to check.
+    """
+
+    def __init__(self, params, lr):
+        self.params, self.lr, self.seen = list(params), lr, []
+
+    def zero_grad(self):
+        for p in self.params:
+            p.grad = None
+
+    def step(self):
+        self.seen.append([None if p.grad is None else p.grad.copy() for p in self.params])
+        for p in self.params:
+            p.data -= self.lr * p.grad
+
+
+def batches_of(sizes, n_in=3, n_out=2):
+    """Fixed mini-batches ``(X, y)`` of the given sizes, for a regression with ``n_out`` targets."""
+    return [(normal(n, n_in), normal(n, n_out)) for n in sizes]
+
+
+@pytest.mark.task2_4
+def test_train_epoch_steps_once_per_batch_with_that_batchs_gradient():
+    model = nn.Linear(3, 2, rng=0)
+    W, b = (p.data.copy() for p in model.parameters())
+    batches = batches_of([4, 4, 2])
+    optimizer = GradientDescent(model.parameters(), lr=0.1)
+    got = train_epoch(model, F.mse_loss, optimizer, batches)
+
+    assert len(optimizer.seen) == len(batches), (
+        f"{len(optimizer.seen)} optimizer steps for {len(batches)} batches: one step per batch"
+    )
+    # The same epoch in NumPy: MSE of x @ W + b, its gradient, and p -= lr * grad.
+    losses, summed = [], [np.zeros_like(W), np.zeros_like(b)]
+    for k, ((X, y), seen) in enumerate(zip(batches, optimizer.seen, strict=True)):
+        residual = X @ W + b - y
+        losses.append(np.mean(residual**2))
+        d_out = 2 * residual / residual.size
+        expected = [X.T @ d_out, d_out.sum(axis=0)]
+        summed = [s + e for s, e in zip(summed, expected, strict=True)]
+        for name, got_grad, want, total in zip("Wb", seen, expected, summed, strict=True):
+            assert got_grad is not None, f"batch {k}: no gradient on {name} at the step"
+            hint = (
+                ": these are the gradients of every batch so far added up; clear them with "
+                "optimizer.zero_grad() before each backward"
+                if k and np.allclose(got_grad, total)
+                else ""
+            )
+            np.testing.assert_allclose(
+                got_grad, want, rtol=1e-10, err_msg=f"batch {k}: the gradient of {name}{hint}"
+            )
+        W, b = W - 0.1 * expected[0], b - 0.1 * expected[1]
+
+    sizes = [len(X) for X, _ in batches]
+    mean_per_sample = np.average(losses, weights=sizes)
+    assert isinstance(got, float), f"train_epoch returned a {type(got).__name__}, not a float"
+    hint = (
+        ": that is the plain mean of the batch losses; weight each by its number of samples"
+        if np.isclose(got, np.mean(losses))
+        else ""
+    )
+    assert np.isclose(got, mean_per_sample, rtol=1e-10), (
+        f"train_epoch returned {got!r}, expected the mean loss per sample {mean_per_sample!r}{hint}"
+    )
+
+
+@pytest.mark.task2_4
+def test_train_epoch_puts_the_model_in_training_mode():
+    model = nn.Sequential(nn.Linear(3, 2, rng=0), nn.Tanh())
+    model.eval()
+    train_epoch(model, F.mse_loss, GradientDescent(model.parameters(), 0.1), batches_of([4]))
+    assert model.training and model[0].training and model[1].training, (
+        "after train_epoch the model should be in training mode: call model.train() first"
+    )
+
+
+class Spy(nn.Module):
+    """A linear layer that notes, at each call, whether it is training and recording a graph."""
+
+    def __init__(self, n_out):
+        super().__init__()
+        self.linear = nn.Linear(2, n_out, rng=3)
+        self.calls = []
+
+    def forward(self, x):
+        out = self.linear(x)
+        self.calls.append({"training": self.training, "records a graph": out.requires_grad})
+        return out
+
+
+@pytest.mark.task2_4
+@pytest.mark.parametrize("n_out", [3, 1], ids=["class scores", "one logit"])
+def test_predict_gives_each_rows_class(n_out):
+    model = Spy(n_out)
+    X = normal(20, 2)
+    scores = X @ model.linear.weight.data + model.linear.bias.data
+    expected = scores.argmax(axis=1) if n_out > 1 else (scores[:, 0] > 0).astype(int)
+    got = predict(model, X)
+    assert isinstance(got, np.ndarray) and got.dtype.kind == "i", (
+        f"predict should return an integer numpy array, got {type(got).__name__} "
+        f"{getattr(got, 'dtype', '')}"
+    )
+    assert got.shape == (20,), f"predict returned shape {got.shape}, expected (20,)"
+    wrong = np.flatnonzero(got != expected)
+    assert not wrong.size, (
+        f"rows {wrong.tolist()}: predicted {got[wrong].tolist()}, expected "
+        f"{expected[wrong].tolist()} (the largest score, or class 1 where the one logit is > 0)"
+    )
+
+
+@pytest.mark.task2_4
+@pytest.mark.parametrize("mode", ["training", "evaluation"])
+def test_predict_evaluates_without_a_graph_and_leaves_the_mode_alone(mode):
+    model = Spy(3)
+    model.train(mode == "training")
+    predict(model, normal(5, 2))
+    assert model.calls == [{"training": False, "records a graph": False}], (
+        f"predict ran the model as {model.calls}: call model.eval() and run it under no_grad()"
+    )
+    assert model.training == (mode == "training"), (
+        f"the model was in {mode} mode before predict, and should be again after it"
+    )
+
+
+def binary_cross_entropy_of_logits(logits, labels):
+    return F.binary_cross_entropy_with_logits(logits, labels.reshape(-1, 1))
+
+
+@pytest.mark.task2_4
+def test_training_a_classifier_on_the_moons_reaches_97_percent():
+    X, y = make_moons(400, noise=0.1, rng=0)
+    X_test, y_test = make_moons(200, noise=0.1, rng=100)
+    model = nn.Sequential(
+        nn.Linear(2, 16, rng=0),
+        nn.ReLU(),
+        nn.Linear(16, 16, rng=1),
+        nn.ReLU(),
+        nn.Linear(16, 1, rng=2),
+    )
+    optimizer = GradientDescent(model.parameters(), lr=0.3)
+    loader = DataLoader(X, y, batch_size=32, rng=0)
+    losses = [
+        train_epoch(model, binary_cross_entropy_of_logits, optimizer, loader) for _ in range(50)
+    ]
+    assert losses[-1] < losses[0] / 3, f"the loss went from {losses[0]:.3f} to {losses[-1]:.3f}"
+    score = accuracy(model, X_test, y_test)
+    assert score >= 0.97, f"test accuracy {score:.1%} after 50 epochs; the solution reaches 100%"

@@ -11,8 +11,11 @@ Tasks are independent:
 - Task 0.4 runs ``backward()`` on graphs whose ``_parents`` and ``_local_grads`` are set by hand,
   and hands it a topological sort written in this file, so it needs neither the operations nor
   Task 0.1.
+- Task 0.5 checks the numbers of ``by_hand.py``: the forward pass here, the backward pass only in
+  form (its numbers are the exercise; the grader checks them).
 
-The last test, not marked with any task, checks the four together: ``python -m pytest`` runs it.
+The last test, not marked with any task, checks Tasks 0.1 to 0.4 together: ``python -m pytest``
+runs it.
 """
 
 import contextlib
@@ -22,6 +25,7 @@ import signal
 import threading
 from dataclasses import dataclass
 
+import by_hand
 import mygrad.graph
 import mygrad.value
 import pytest
@@ -685,11 +689,55 @@ def test_backward_through_a_chain_of_100000_operations(given_sort):
 
 
 # ---------------------------------------------------------------------------------------------
-# All four tasks together (not marked: it needs every task)
+# Task 0.5: backpropagation by hand (by_hand.py)
 # ---------------------------------------------------------------------------------------------
 
 
-def test_all_four_tasks_together():
+def by_hand_maths():
+    """The exercise's nodes, computed in plain Python."""
+    x, w, b, y = 3.0, -2.0, 8.0, 5.0
+    p = w * x
+    z = p + b
+    h = max(z, 0.0)
+    e = h - y
+    s = e**2
+    r = w * w
+    return dict(x=x, w=w, b=b, y=y, p=p, z=z, h=h, e=e, s=s, r=r, L=s + r)
+
+
+def numbers_of(answer, what):
+    """``answer`` as a dict of plain floats, or a failure that says what is wrong with it."""
+    assert isinstance(answer, dict), f"{what} returned a {type(answer).__name__}, not a dict"
+    missing = [node for node in by_hand.NODES if node not in answer]
+    extra = [node for node in answer if node not in by_hand.NODES]
+    assert not missing and not extra, f"{what}: missing nodes {missing}, unknown nodes {extra}"
+    for node, number in answer.items():
+        assert isinstance(number, numbers.Real) and math.isfinite(number), (
+            f"{what}: node {node} is {number!r}, not a finite number"
+        )
+    return {node: float(number) for node, number in answer.items()}
+
+
+@pytest.mark.task0_5
+def test_forward_pass_by_hand():
+    got = numbers_of(by_hand.forward_pass(), "forward_pass()")
+    for node, expected in by_hand_maths().items():
+        assert close(got[node], expected), f"node {node} is {got[node]!r}, expected {expected!r}"
+
+
+@pytest.mark.task0_5
+def test_backward_pass_by_hand_gives_a_number_for_every_node():
+    """Only the form is checked here: the numbers are the exercise, and the grader checks them."""
+    got = numbers_of(by_hand.backward_pass(), "backward_pass()")
+    assert got["L"] == 1.0, f"dL/dL is {got['L']!r}: the backward pass starts from 1"
+
+
+# ---------------------------------------------------------------------------------------------
+# Tasks 0.1 to 0.4 together (not marked: it needs each of them)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_the_engine_of_tasks_0_1_to_0_4_together():
     # The example of mygrad/value.py's docstring.
     a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     loss = (a * b + 1).tanh()
