@@ -2,6 +2,7 @@
 
 import argparse
 import sys
+from pathlib import Path
 
 from . import release
 
@@ -14,11 +15,38 @@ def main(argv=None):
         help="regenerate assignments/ (and the generated student packages in solutions/) from solutions/",
     )
     releasing.add_argument("names", nargs="*", help="assignments to release (default: all)")
+    grading = commands.add_parser(
+        "grade",
+        help="grade one submission (a student's copy of a released assignment folder)",
+        description="Grade one submission against the reference, in a sandboxed child process. "
+        "Exits with 0 whenever grading worked, whatever the score.",
+    )
+    grading.add_argument("assignment", help="the assignment's name, e.g. a1_tensor_autodiff")
+    grading.add_argument("submission", type=Path, help="the submission's folder")
+    grading.add_argument("--out", type=Path, required=True, help="where to write the results")
     args = parser.parse_args(argv)
+    if args.command == "release":
+        try:
+            return release.main(args.names)
+        except (KeyError, ValueError) as error:
+            parser.exit(2, f"release failed: {error}\n")
+    return grade_one(parser, args)
+
+
+def grade_one(parser, args):
+    from .feedback import write_all
+    from .grade import grade
+
     try:
-        return release.main(args.names)
-    except (KeyError, ValueError) as error:
-        parser.exit(2, f"release failed: {error}\n")
+        result = grade(args.assignment, args.submission)
+    except (KeyError, FileNotFoundError) as error:
+        parser.exit(2, f"cannot grade: {error.args[0]}\n")
+    write_all(result, args.out)
+    print(
+        f"{args.submission}: {result.score:g} / {result.max_score} points in {result.seconds:.2f} s; "
+        f"feedback in {args.out}"
+    )
+    return 0
 
 
 if __name__ == "__main__":

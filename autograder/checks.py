@@ -83,9 +83,12 @@ def diagnose(expected, got, got_with_double_upstream=None):
     return ""
 
 
-def compare(op, name, expected, got, got_with_double_upstream=None):
-    """A message describing how ``got`` differs from ``expected``, or None when it does not."""
-    where = f"{op}: the gradient with respect to {name}"
+def compare(where, expected, got, got_with_double_upstream=None):
+    """A message describing how ``got`` differs from ``expected``, or None when it does not.
+
+    ``where`` names what is compared, as the message's subject: ``"mul: the gradient with respect
+    to b"``.
+    """
     if got is None:
         if not np.any(expected):
             return None
@@ -134,7 +137,7 @@ def check_rule(op, forward, rule, arrays, names=None, seed=0):
     for name, x, e, g, g2 in zip(names, arrays, expected, got, doubled, strict=True):
         if g is not None and np.shape(g) != x.shape and np.ndim(g) >= x.ndim:
             g, g2 = sum_to_shape(g, x.shape), (None if g2 is None else sum_to_shape(g2, x.shape))
-        message = compare(op, name, e, g, g2)
+        message = compare(f"{op}: the gradient with respect to {name}", e, g, g2)
         if message:
             failures.append(message)
     if failures:

@@ -1,0 +1,108 @@
+"""The child process that runs a submission: ``python -I child.py REQUESTS RESULTS FOLDER PACKAGE``.
+
+It imports the submission's package from ``FOLDER``, then answers the grader's requests, read from
+the file descriptor ``REQUESTS``: each request is a list of probes (see ``probes.py``) with their
+input arrays, and the answer, written to ``RESULTS``, is the arrays each probe returned or the
+error it raised. It decides nothing: the grader compares the answers with the reference.
+
+It runs from a folder of its own with ``probes.py`` and ``protocol.py``, so it needs nothing of
+the grader's package, which it refuses to import, like the reference: a submission that tries gets
+an ``ImportError`` that says why.
+"""
+
+import importlib
+import os
+import sys
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import numpy as np  # noqa: E402
+import probes  # noqa: E402
+import protocol  # noqa: E402
+
+FORBIDDEN = ("autodiff_numpy", "autograder")
+MESSAGE_LIMIT = 2000  # characters of an error message
+
+
+class Forbidden:
+    """An import hook that refuses the reference and the grader."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in FORBIDDEN:
+            raise ImportError(f"a submission may not import {name}: the grader runs your own code")
+        return None
+
+
+def describe(error, folder):
+    """The error as a student can act on it: its type, its message, and the last line of their
+    own code it went through."""
+    text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    if isinstance(error, SystemExit):
+        text = f"the code called sys.exit({error.code!r}) (SystemExit)"
+    elif isinstance(error, MemoryError):
+        text = "MemoryError: the code asked for more memory than the grader allows"
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.startswith(folder)]
+    if frames:
+        last = frames[-1]
+        text += f" (at {os.path.relpath(last.filename, folder)}, line {last.lineno}: {last.line})"
+    return text[:MESSAGE_LIMIT]
+
+
+def plain(value):
+    """A probe's output as a plain numeric array, or a TypeError that says what it was instead."""
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biuf":
+        return value
+    if isinstance(value, (bool, int, float, np.number)):
+        return np.asarray(value)
+    if isinstance(value, (list, tuple)):
+        array = np.asarray(value)
+        if array.dtype.kind in "biuf":
+            return array
+    kind = (
+        f"an array of dtype {value.dtype}"
+        if isinstance(value, np.ndarray)
+        else type(value).__name__
+    )
+    raise TypeError(f"returned {kind} where an array of numbers was expected")
+
+
+def answer(probe, engine, arrays, folder):
+    """Run one probe: ``(header, arrays)`` of its answer."""
+    try:
+        values = getattr(probes, probe["name"])(engine, arrays, **probe["params"])
+        outputs = {name: plain(value) for name, value in values.items() if value is not None}
+        return {"ok": True, "none": [name for name, v in values.items() if v is None]}, outputs
+    except BaseException as error:  # SystemExit and KeyboardInterrupt too
+        return {"ok": False, "error": describe(error, folder)}, {}
+
+
+def serve(requests, results, folder, package):
+    sys.meta_path.insert(0, Forbidden())
+    for name in [m for m in sys.modules if m.partition(".")[0] in FORBIDDEN]:
+        del sys.modules[name]
+    sys.path.insert(0, folder)
+    sys.stdin = open(os.devnull)
+    try:
+        engine = importlib.import_module(package)
+        protocol.send(results, {"ready": True})
+    except BaseException as error:  # SystemExit too
+        protocol.send(results, {"ready": False, "error": describe(error, folder)})
+        return
+    while True:
+        try:
+            header, arrays = protocol.receive(requests)
+        except EOFError:
+            return
+        replies, outputs = [], {}
+        for i, probe in enumerate(header["probes"]):
+            prefix = f"{i}/"
+            mine = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
+            reply, values = answer(probe, engine, mine, folder)
+            replies.append(reply)
+            outputs.update({prefix + name: value for name, value in values.items()})
+        protocol.send(results, {"replies": replies}, outputs)
+
+
+if __name__ == "__main__":
+    serve(int(sys.argv[1]), int(sys.argv[2]), os.path.realpath(sys.argv[3]), sys.argv[4])

@@ -1,0 +1,149 @@
+"""Grade one submission: every task's cases, run in a sandboxed child, judged against the reference.
+
+The grader chooses each task's inputs (from a seed the submission never sees), computes the
+reference's answers here, sends only the inputs to the child, and judges the arrays that come back.
+A task scores its points times the fraction of its cases that are right. Whatever the submission
+does (fail to import, raise, hang, exit, flood its output), every task gets a score and a message:
+a failure of the submission is a result, never a crash of the grader.
+"""
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+import autodiff_numpy
+
+from . import probes
+from .cases import finite_difference_agreement, judge
+from .sandbox import ChildFailed, Limits, Sandbox
+from .spec import ASSIGNMENTS, ROOT, load
+from .suites import suite
+
+SEED = 20261122  # the grader's own; change it (--seed) to draw other cases
+
+
+@dataclass(frozen=True)
+class Budget:
+    task_seconds: float = 10.0
+    total_seconds: float = 60.0
+
+
+@dataclass
+class TaskResult:
+    task: object  # spec.Task
+    score: float
+    cases: list  # the labels of what was checked
+    problems: list = field(default_factory=list)  # what is wrong, one sentence each
+    seconds: float = 0.0
+
+
+@dataclass
+class Report:
+    """The assignment's report numbers, from the submission's code and from the reference."""
+
+    reference: dict
+    submission: dict | None
+    error: str = ""
+
+
+@dataclass
+class Grade:
+    assignment: object  # spec.Assignment
+    tasks: list
+    report: Report | None
+    stdout: str
+    stderr: str
+    seconds: float
+
+    @property
+    def score(self):
+        return round(sum(t.score for t in self.tasks), 2)
+
+    @property
+    def max_score(self):
+        return sum(t.task.points for t in self.tasks)
+
+
+def grade(name, submission, seed=SEED, limits=None, budget=None):
+    """Grade the submission folder ``submission`` of assignment ``name``."""
+    started = time.monotonic()
+    limits, budget = limits or Limits(), budget or Budget()
+    spec = load()
+    assignment, cases_of = spec.assignment(name), suite(name)
+    submission = Path(submission)
+    if not submission.is_dir():
+        raise FileNotFoundError(f"no submission folder {submission}")
+    extra = {}
+    report_probe = getattr(cases_of, "REPORT", None)
+    if report_probe:
+        extra["assignment_script.py"] = ASSIGNMENTS / name / report_probe["script"]
+    end = started + budget.total_seconds
+    with Sandbox(submission, spec.package, limits, extra) as box:
+        results = [
+            _grade_task(
+                box, task, cases_of.CASES[task.id], np.random.default_rng([seed, i]), budget, end
+            )
+            for i, task in enumerate(assignment.tasks)
+        ]
+        report = _report(box, report_probe, budget, end) if report_probe else None
+        stdout, stderr = box.output()
+    return Grade(assignment, results, report, stdout, stderr, time.monotonic() - started)
+
+
+def _grade_task(box, task, make_cases, rng, budget, end):
+    started = time.monotonic()
+    cases = make_cases(rng)
+    expected = [case.expected() for case in cases]
+    for case, answer in zip(cases, expected, strict=True):
+        if case.probe == "rule" and not finite_difference_agreement(case, answer):
+            raise AssertionError(f"the reference disagrees with finite differences on {case.label}")
+    labels = [case.label for case in cases]
+    deadline = min(started + budget.task_seconds, end)
+    if time.monotonic() >= end:
+        return TaskResult(
+            task, 0.0, labels, ["not run: the grading of this submission ran out of time"]
+        )
+    arrays = {f"{i}/{k}": v for i, case in enumerate(cases) for k, v in case.arrays.items()}
+    try:
+        header, got = box.call(
+            {"probes": [case.request() for case in cases]},
+            arrays,
+            deadline,
+            f"the {len(cases)} cases of Task {task.id} ({deadline - started:.0f} s)",
+        )
+        replies = header.get("replies")
+        if not isinstance(replies, list) or len(replies) != len(cases):
+            raise ChildFailed("the process running your code sent an answer of the wrong form")
+    except ChildFailed as failure:
+        return TaskResult(task, 0.0, labels, [str(failure)], time.monotonic() - started)
+    problems, right = [], 0
+    for i, (case, answer, reply) in enumerate(zip(cases, expected, replies, strict=True)):
+        prefix = f"{i}/"
+        mine = {k[len(prefix) :]: v for k, v in got.items() if k.startswith(prefix)}
+        wrong = judge(case, answer, reply, mine)
+        problems += wrong
+        right += not wrong
+    score = round(task.points * right / len(cases), 2)
+    return TaskResult(task, score, labels, problems, time.monotonic() - started)
+
+
+def _report(box, probe, budget, end):
+    reference_script = ROOT / probe["script"]
+    params = {k: v for k, v in probe.items() if k != "script"}
+    reference = probes.report(autodiff_numpy, {}, str(reference_script), **params)
+    request = {
+        "name": "report",
+        "params": {**params, "script": str(box.harness / "assignment_script.py")},
+    }
+    deadline = min(time.monotonic() + budget.task_seconds, end)
+    try:
+        header, got = box.call({"probes": [request]}, {}, deadline, "the report's training run")
+        reply = header["replies"][0]
+    except (ChildFailed, KeyError, IndexError, TypeError) as failure:
+        return Report(reference, None, str(failure))
+    if not reply["ok"]:
+        return Report(reference, None, reply["error"])
+    mine = {k.partition("/")[2]: v for k, v in got.items()}
+    return Report(reference, mine)

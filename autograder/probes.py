@@ -1,0 +1,111 @@
+"""What the grader asks of an engine: run one piece of it on given arrays, return plain arrays.
+
+A probe is a function ``probe(engine, arrays, **params)`` that returns a dict of arrays (``None``
+for a gradient an input did not get). ``engine`` is the package under test: the student's
+``mygrad`` in the child process, the reference ``autodiff_numpy`` in the grader. The same probe runs
+on both, so the two answers are computed the same way and differ only by the engine.
+
+Shipped into the child's folder beside ``child.py``: it imports nothing but the standard library
+and NumPy, and holds no answer (the inputs come from the grader, and the expected results never
+leave it).
+"""
+
+import importlib
+import importlib.util
+
+import numpy as np
+
+
+def functional(engine):
+    """``engine.nn.functional``, imported only by the probes that need it: a task that does not use
+    the layers is still graded when they do not import."""
+    return importlib.import_module(f"{engine.__name__}.nn.functional")
+
+
+# The operations whose backward rules are graded: (engine, *tensors, *constants, **params) -> Tensor.
+OPS = {
+    "add": lambda e, a, b: a + b,
+    "sub": lambda e, a, b: a - b,
+    "neg": lambda e, a: -a,
+    "mul": lambda e, a, b: a * b,
+    "div": lambda e, a, b: a / b,
+    "power": lambda e, a, exponent: a**exponent,
+    "pow": lambda e, a, b: a**b,
+    "matmul": lambda e, a, b: a @ b,
+    "sum": lambda e, a, axis=None, keepdims=False: a.sum(axis=axis, keepdims=keepdims),
+    "mean": lambda e, a, axis=None, keepdims=False: a.mean(axis=axis, keepdims=keepdims),
+    "exp": lambda e, a: a.exp(),
+    "log": lambda e, a: a.log(),
+    "relu": lambda e, a: a.relu(),
+    "sigmoid": lambda e, a: a.sigmoid(),
+    "tanh": lambda e, a: a.tanh(),
+    "reshape": lambda e, a, shape: a.reshape(*shape),
+    "transpose": lambda e, a, axes=(): a.transpose(*axes),
+    "linear": lambda e, x, w, b: functional(e).linear(x, w, b),
+    "mse_loss": lambda e, p, t: functional(e).mse_loss(p, t, reduction="none"),
+    "binary_cross_entropy": lambda e, p, t: functional(e).binary_cross_entropy(
+        p, t, reduction="none"
+    ),
+}
+
+
+def _tuples(params):
+    """JSON turns tuples into lists; an axis or a shape must be a tuple again."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+
+
+def rule(engine, arrays, op, n_inputs, params=None):
+    """Apply ``op`` to the inputs, then call the backward rule it recorded directly, with the
+    upstream gradient ``g`` and with ``2 g``: only that rule runs, no other of the engine."""
+    inputs = [engine.Tensor(arrays[f"input{i}"], requires_grad=True) for i in range(n_inputs)]
+    constants = [arrays[name] for name in sorted(arrays) if name.startswith("constant")]
+    out = OPS[op](engine, *inputs, *constants, **_tuples(params or {}))
+    results = {}
+    for label, g in (("grad", arrays["upstream"]), ("doubled", 2 * arrays["upstream"])):
+        grads, parents = out._backward(out, g), len(out._parents)
+        if not isinstance(grads, tuple) or len(grads) != parents:
+            raise TypeError(
+                f"the backward rule of {op} returned {_describe(grads)}; it must return a tuple "
+                f"of {parents} gradient(s), one per input in out._parents"
+            )
+        results.update({f"{label}{i}": grads[i] for i in range(n_inputs)})  # not the constants'
+
+    return results
+
+
+def unbroadcast(engine, arrays, shape):
+    return {"value": engine.unbroadcast(arrays["grad"], tuple(shape))}
+
+
+def layers(engine, arrays):
+    """Linear -> Sigmoid -> Linear -> ReLU as a Sequential, with the given weights; also ReLU and
+    Sigmoid alone on the input."""
+    nn = importlib.import_module(f"{engine.__name__}.nn")
+    first, second = nn.Linear(*arrays["w1"].shape, rng=0), nn.Linear(*arrays["w2"].shape, rng=0)
+    for layer, w, b in ((first, "w1", "b1"), (second, "w2", "b2")):
+        layer.weight.data[...] = arrays[w]
+        layer.bias.data[...] = arrays[b]
+    model = nn.Sequential(first, nn.Sigmoid(), second, nn.ReLU())
+    x = engine.Tensor(arrays["x"])
+    return {
+        "sequential": model(x).data,
+        "relu": nn.ReLU()(x).data,
+        "sigmoid": nn.Sigmoid()(x).data,
+    }
+
+
+def report(engine, arrays, script, seed, epochs, lr):
+    """Assignment 1's report numbers from its script, run on ``engine``: the gradients of the
+    first layer at initialisation and the loss of each epoch."""
+    spec = importlib.util.spec_from_file_location("assignment_script", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    X, y = module.make_moons(200, noise=0.1, rng=seed)
+    model = module.build_model(seed)
+    weight_grad, bias_grad = module.initial_gradients(model, X, y)
+    losses = module.train(model, X, y, epochs, lr, seed)
+    return {"weight_grad": weight_grad, "bias_grad": bias_grad, "losses": np.array(losses)}
+
+
+def _describe(value):
+    return f"a {type(value).__name__}" + (f" of {len(value)}" if isinstance(value, tuple) else "")

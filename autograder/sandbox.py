@@ -1,0 +1,294 @@
+"""A child process that runs a submission, fenced in: its own copy, limits, a clean environment.
+
+The grader never runs student code in its own process: code that runs beside a check can defeat
+it. :class:`Sandbox` makes a throw-away copy of the submission and a folder with the child's own
+code (``child.py``, ``probes.py``, ``protocol.py``), and starts ``child.py`` there:
+
+- with an environment holding nothing of the grader's (no ``PYTHONPATH``, a ``HOME`` of its own,
+  one BLAS thread) and Python's isolated mode, and an import hook that refuses the reference and
+  the grader;
+- in a session of its own, so that everything it starts is killed with it;
+- with a memory limit (the address space), a limit on the size of files it writes, no core dumps;
+- as the unprivileged user ``nobody`` when the grader runs as root, so that it cannot delete or
+  change anything but its copy;
+- with its output captured up to a cap, the rest read and dropped, so a flood cannot fill memory.
+
+:meth:`Sandbox.call` sends one request and waits for the answer until a deadline; a child that
+misses it is killed, and the next call starts a new one. Only arrays come back (``protocol``).
+"""
+
+import functools
+import os
+import pwd
+import resource
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import protocol
+
+HERE = Path(__file__).resolve().parent
+CHILD_FILES = ("child.py", "probes.py", "protocol.py")
+IGNORED = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", ".pytest_cache", "*.pyc")
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory_mb: int = 1024  # address space, which NumPy and its BLAS reserve more of than they use
+    file_mb: int = 16  # the largest file the child may write
+    output_kb: int = 64  # of stdout and of stderr kept for the feedback
+    start_seconds: float = 20.0  # to import the submission
+
+
+class ChildFailed(Exception):
+    """The child did not answer: it timed out, died, or sent something that is not an answer."""
+
+
+class OutputTail(threading.Thread):
+    """Reads a pipe to its end, keeping the first ``limit`` bytes and counting the rest."""
+
+    def __init__(self, pipe, limit):
+        super().__init__(daemon=True)
+        self.pipe, self.limit, self.kept, self.dropped = pipe, limit, bytearray(), 0
+
+    def run(self):
+        while chunk := self.pipe.read1(65536):
+            room = self.limit - len(self.kept)
+            self.kept += chunk[:room]
+            self.dropped += max(0, len(chunk) - room)
+
+    def text(self):
+        text = self.kept.decode(errors="replace")
+        if self.dropped:
+            text += f"\n[... {self.dropped:,} more bytes of output dropped]"
+        return text
+
+
+class Sandbox:
+    """A submission's throw-away copy, and the child process that runs it (started on demand)."""
+
+    def __init__(self, submission, package, limits=None, extra=None):
+        """``extra`` maps file names to files of the grader's to put beside the child's code."""
+        self.package, self.limits = package, limits or Limits()
+        self.scratch = Path(tempfile.mkdtemp(prefix="grade-"))
+        self.folder = self.scratch / "submission"
+        shutil.copytree(submission, self.folder, ignore=IGNORED, symlinks=False)
+        self.harness = self.scratch / "harness"
+        self.harness.mkdir()
+        for name in CHILD_FILES:
+            shutil.copyfile(HERE / name, self.harness / name)
+        for name, source in (extra or {}).items():
+            shutil.copyfile(source, self.harness / name)
+        self.user = _unprivileged_user()
+        if self.user is not None:
+            _hand_over(self.scratch, self.user)
+        self.process = None
+        self.import_error = None
+        self.outputs = []  # (stdout, stderr) readers of every child started
+
+    # -- the child's life -----------------------------------------------------------------------
+
+    def start(self):
+        """Start a child; returns ``None`` when it imported the submission, else its error."""
+        requests_read, self.requests = os.pipe()
+        self.results, results_write = os.pipe()
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-I",
+                str(self.harness / "child.py"),
+                str(requests_read),
+                str(results_write),
+                str(self.folder),
+                self.package,
+            ],
+            cwd=self.folder,
+            env=self._environment(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            pass_fds=(requests_read, results_write),
+            preexec_fn=self._fence,
+        )
+        os.close(requests_read)
+        os.close(results_write)
+        readers = [
+            OutputTail(p, self.limits.output_kb * 1024)
+            for p in (self.process.stdout, self.process.stderr)
+        ]
+        for reader in readers:
+            reader.start()
+        self.outputs.append(readers)
+        header, _ = self._receive(
+            time.monotonic() + self.limits.start_seconds, "importing your code"
+        )
+        return None if header.get("ready") else header.get("error", "it did not start")
+
+    def call(self, header, arrays, deadline, doing="running your code"):
+        """Send one request to the child (starting one if needed); its answer ``(header, arrays)``.
+
+        ``doing`` says what the request is, for the message if it fails. A submission that does not
+        import is tried once: every later call fails at once with the same message.
+
+        Raises :class:`ChildFailed` if the child times out, dies or answers garbage; it is then
+        stopped, and the next call starts a new one."""
+        if self.import_error is not None:
+            raise ChildFailed(self.import_error)
+        if self.process is None:
+            try:
+                error = self.start()
+            except ChildFailed as failure:
+                error = str(failure)
+            if error is not None:
+                self.stop()
+                self.import_error = f"your code does not import: {error}"
+                raise ChildFailed(self.import_error)
+        try:
+            protocol.send(self.requests, header, arrays)
+        except OSError:
+            pass  # the child is gone: _receive says how
+        return self._receive(deadline, doing)
+
+    def _receive(self, deadline, doing):
+        try:
+            length = protocol.LENGTH.unpack(self._read(protocol.LENGTH.size, deadline, doing))[0]
+            if length > protocol.MAX_BYTES:
+                raise protocol.ProtocolError(f"an answer of {length:,} bytes")
+            return protocol.decode(self._read(length, deadline, doing))
+        except protocol.ProtocolError as error:
+            self.stop()
+            raise ChildFailed(
+                f"the process running your code sent a broken answer ({error})"
+            ) from None
+
+    def _read(self, n, deadline, doing):
+        data = bytearray()
+        while len(data) < n:
+            left = deadline - time.monotonic()
+            ready = select.select([self.results], [], [], max(left, 0))[0] if left > 0 else []
+            if not ready:
+                self.stop()
+                raise ChildFailed(
+                    f"time limit: {doing} did not finish within the time allowed (an endless loop?)"
+                )
+            chunk = os.read(self.results, n - len(data))
+            if not chunk:
+                code = self.stop()
+                raise ChildFailed(
+                    f"the process running your code ended while {doing} ({_ending(code)})"
+                )
+            data += chunk
+        return bytes(data)
+
+    def stop(self):
+        """Kill the child and everything it started; its exit code (None if none was running)."""
+        if self.process is None:
+            return None
+        process, self.process = self.process, None
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        code = process.wait()
+        for fd in (self.requests, self.results):
+            os.close(fd)
+        for reader in self.outputs[-1]:
+            reader.join(timeout=5)
+        return code
+
+    def close(self):
+        self.stop()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def output(self):
+        """What every child printed on stdout and stderr, each capped."""
+        out = "".join(r[0].text() for r in self.outputs)
+        err = "".join(r[1].text() for r in self.outputs)
+        return out, err
+
+    # -- the fence --------------------------------------------------------------------------------
+
+    def _environment(self):
+        return {
+            "PATH": os.defpath,
+            "HOME": str(self.folder),
+            "LANG": "C.UTF-8",
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+            "MPLBACKEND": "Agg",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+
+    def _fence(self):
+        """Runs in the child between fork and exec."""
+        os.setsid()
+        memory = self.limits.memory_mb * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        size = self.limits.file_mb * 2**20
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if self.user is not None:
+            os.setgroups([])
+            os.setgid(self.user.pw_gid)
+            os.setuid(self.user.pw_uid)
+
+
+@functools.cache
+def _unprivileged_user():
+    """``nobody``, when the grader runs as root and Python runs as ``nobody``; else None (the
+    child runs as the grader's user: Python may sit in a folder only root can enter)."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        user = pwd.getpwnam("nobody")
+    except KeyError:
+        return None
+
+    def become():
+        os.setgroups([])
+        os.setgid(user.pw_gid)
+        os.setuid(user.pw_uid)
+
+    try:
+        subprocess.run(
+            [sys.executable, "-I", "-c", "import numpy"],
+            preexec_fn=become,
+            cwd="/",
+            capture_output=True,
+            check=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return user
+
+
+def _hand_over(folder, user):
+    """Give the child's user its scratch folder, and nothing else."""
+    for path in [folder, *folder.rglob("*")]:
+        os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)
+    folder.chmod(0o700)
+
+
+def _ending(code):
+    if code is None:
+        return "no exit code"
+    if code < 0:
+        name = signal.Signals(-code).name
+        hint = " (the memory limit?)" if name in ("SIGKILL", "SIGSEGV") else ""
+        return f"killed by {name}{hint}"
+    return f"exit code {code}: the code called os._exit() or crashed"
