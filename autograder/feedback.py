@@ -71,6 +71,7 @@ def results(grade):
         "output": f"{_points(grade.score)} / {grade.max_score} points. "
         "Each test is a task; its output lists what was checked and what is wrong.",
         "stdout_visibility": "visible",
+        "extra_data": {"isolation": grade.isolation},
         "tests": [
             {
                 "name": f"Task {r.task.id}: {r.task.title}",

@@ -56,6 +56,7 @@ class Grade:
     stdout: str
     stderr: str
     seconds: float
+    isolation: str = ""  # how the submission ran, for the instructor
 
     @property
     def score(self):
@@ -89,7 +90,8 @@ def grade(name, submission, seed=SEED, limits=None, budget=None):
         ]
         report = _report(box, report_probe, budget, end) if report_probe else None
         stdout, stderr = box.output()
-    return Grade(assignment, results, report, stdout, stderr, time.monotonic() - started)
+        isolation = box.isolation
+    return Grade(assignment, results, report, stdout, stderr, time.monotonic() - started, isolation)
 
 
 def _grade_task(box, task, make_cases, rng, budget, end):

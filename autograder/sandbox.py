@@ -9,8 +9,9 @@ code (``child.py``, ``probes.py``, ``protocol.py``), and starts ``child.py`` the
   the grader;
 - in a session of its own, so that everything it starts is killed with it;
 - with a memory limit (the address space), a limit on the size of files it writes, no core dumps;
-- as the unprivileged user ``nobody`` when the grader runs as root, so that it cannot delete or
-  change anything but its copy;
+- behind a filesystem fence where the kernel allows it (:mod:`autograder.fence`): everything
+  read-only but its copy, the reference, the grader and the solutions hidden;
+- as the unprivileged user ``nobody`` when the grader runs as root and Python allows it;
 - with its output captured up to a cap, the rest read and dropped, so a flood cannot fill memory.
 
 :meth:`Sandbox.call` sends one request and waits for the answer until a deadline; a child that
@@ -32,7 +33,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import protocol
+from . import fence, protocol
+from .spec import REFERENCE, SOLUTIONS
 
 HERE = Path(__file__).resolve().parent
 CHILD_FILES = ("child.py", "probes.py", "protocol.py")
@@ -86,6 +88,13 @@ class Sandbox:
             shutil.copyfile(HERE / name, self.harness / name)
         for name, source in (extra or {}).items():
             shutil.copyfile(source, self.harness / name)
+        (self.scratch / "tmp").mkdir()
+        self.fenced, why = fence.available()
+        self.isolation = (
+            "a child process behind a filesystem fence"
+            if self.fenced
+            else f"a child process without a filesystem fence ({why})"
+        )
         self.user = _unprivileged_user()
         if self.user is not None:
             _hand_over(self.scratch, self.user)
@@ -231,6 +240,7 @@ class Sandbox:
             "MKL_NUM_THREADS": "1",
             "MPLBACKEND": "Agg",
             "PYTHONDONTWRITEBYTECODE": "1",
+            "TMPDIR": str(self.scratch / "tmp"),
         }
 
     def _fence(self):
@@ -241,6 +251,9 @@ class Sandbox:
         size = self.limits.file_mb * 2**20
         resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if self.fenced:
+            answer_key = [REFERENCE, Path(__file__).resolve().parent, SOLUTIONS]
+            fence.enter(str(self.scratch), [str(path) for path in answer_key])
         if self.user is not None:
             os.setgroups([])
             os.setgid(self.user.pw_gid)
