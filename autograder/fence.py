@@ -84,6 +84,9 @@ def enter(writable, hidden):
     )
     _set_read_only(libc, "/", True)
     _set_read_only(libc, writable, False)
+    os.chdir(
+        os.getcwd()
+    )  # a working folder entered before the mounts is still the old, read-only one
 
 
 PROBE = """
