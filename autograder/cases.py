@@ -23,6 +23,7 @@ class Case:
     params: dict = field(default_factory=dict)
     names: tuple = ()  # for a rule: the inputs' names in the messages
     mistakes: dict = field(default_factory=dict)  # likely cause -> what a rule gives input 0 then
+    rule: bool = False  # whether the probe checks a backward rule (gradients, and the result)
 
     def request(self):
         return {"name": self.probe, "params": self.params}
@@ -32,7 +33,15 @@ class Case:
 
 
 def rule_case(
-    label, op, inputs, rng, params=None, constants=(), names=("a", "b", "c"), mistakes=None
+    label,
+    op,
+    inputs,
+    rng,
+    params=None,
+    constants=(),
+    names=("a", "b", "c"),
+    mistakes=None,
+    probe="rule",
 ):
     """A case that checks ``op``'s backward rule on ``inputs``, with a random upstream gradient."""
     inputs = [np.asarray(x, dtype=np.float64) for x in inputs]
@@ -40,7 +49,8 @@ def rule_case(
     arrays.update({f"constant{i}": np.asarray(c) for i, c in enumerate(constants)})
     shape = _reference_output(op, inputs, constants, params or {}).shape
     arrays["upstream"] = rng.standard_normal(shape)
-    case = Case(label, "rule", arrays, {"op": op, "n_inputs": len(inputs), "params": params or {}})
+    case = Case(label, probe, arrays, {"op": op, "n_inputs": len(inputs), "params": params or {}})
+    case.rule = True
     case.names = tuple(names[: len(inputs)])
     case.mistakes = mistakes(inputs, arrays["upstream"]) if mistakes else {}
     return case
@@ -57,7 +67,7 @@ def judge(case, expected, reply, got):
         return [f"{case.label}: {reply['error']}"]
     for name in reply["none"]:
         got[name] = None
-    if case.probe == "rule":
+    if case.rule:
         return _judge_rule(case, expected, got)
     problems = []
     for name, value in expected.items():
@@ -72,6 +82,9 @@ def judge(case, expected, reply, got):
 
 def _judge_rule(case, expected, got):
     problems = []
+    result = compare(f"{case.label}: the result", expected["value"], got.get("value"))
+    if result:
+        problems.append(result)
     for i, name in enumerate(case.names):
         shape = case.arrays[f"input{i}"].shape
         want = sum_to_shape(expected[f"grad{i}"], shape)

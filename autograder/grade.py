@@ -99,7 +99,7 @@ def _grade_task(box, task, make_cases, rng, budget, end):
     cases = make_cases(rng)
     expected = [case.expected() for case in cases]
     for case, answer in zip(cases, expected, strict=True):
-        if case.probe == "rule" and not finite_difference_agreement(case, answer):
+        if case.rule and not finite_difference_agreement(case, answer):
             raise AssertionError(f"the reference disagrees with finite differences on {case.label}")
     labels = [case.label for case in cases]
     deadline = min(started + budget.task_seconds, end)
