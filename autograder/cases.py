@@ -24,12 +24,15 @@ class Case:
     names: tuple = ()  # for a rule: the inputs' names in the messages
     mistakes: dict = field(default_factory=dict)  # likely cause -> what a rule gives input 0 then
     rule: bool = False  # whether the probe checks a backward rule (gradients, and the result)
+    reference: dict = field(default_factory=dict)  # params that differ for the reference's run
+    check: object = None  # judges the answer by its properties instead: (case, got) -> problems
 
     def request(self):
         return {"name": self.probe, "params": self.params}
 
     def expected(self):
-        return getattr(probes, self.probe)(autodiff_numpy, self.arrays, **self.params)
+        params = {**self.params, **self.reference}
+        return getattr(probes, self.probe)(autodiff_numpy, self.arrays, **params)
 
 
 def rule_case(
@@ -67,6 +70,8 @@ def judge(case, expected, reply, got):
         return [f"{case.label}: {reply['error']}"]
     for name in reply["none"]:
         got[name] = None
+    if case.check is not None:
+        return [f"{case.label}: {problem}" for problem in case.check(case, got)]
     if case.rule:
         return _judge_rule(case, expected, got)
     problems = []
