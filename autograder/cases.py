@@ -80,6 +80,8 @@ def judge(case, expected, reply, got):
             problems.append(f"{case.label}: no {name} came back")
             continue
         message = compare(f"{case.label}: {name}", value, got[name])
+        if message and not problems:
+            message += _likely_mistake(case.mistakes, got[name])
         if message:
             problems.append(message)
     return problems

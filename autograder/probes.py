@@ -19,7 +19,17 @@ import numpy as np
 def functional(engine):
     """``engine.nn.functional``, imported only by the probes that need it: a task that does not use
     the layers is still graded when they do not import."""
-    return importlib.import_module(f"{engine.__name__}.nn.functional")
+    return _submodule(engine, "nn.functional")
+
+
+def _submodule(engine, name):
+    """``engine.<name>``, its packages imported first: a failed import of ``engine.nn`` leaves the
+    submodules it did import in ``sys.modules``, and importing one of them by its full name would
+    then succeed, so only the first case of a broken package would fail."""
+    parts = f"{engine.__name__}.{name}".split(".")
+    for i in range(2, len(parts) + 1):
+        module = importlib.import_module(".".join(parts[:i]))
+    return module
 
 
 # The operations whose backward rules are graded: (engine, *tensors, *constants, **params) -> Tensor.
@@ -58,7 +68,7 @@ OPS = {
 
 
 def conv(engine):
-    return importlib.import_module(f"{engine.__name__}.nn.conv")
+    return _submodule(engine, "nn.conv")
 
 
 def _tuples(params):
@@ -224,6 +234,148 @@ def prediction(engine, arrays, module):
     model.train()
     classes = train.predict(model, arrays["X"])
     return {"classes": classes, "training mode after": model.training}
+
+
+# -- the scalar engine of assignment 0 ---------------------------------------------------------------
+
+
+class StandIn:
+    """A graph node with nothing but ``_parents``, which counts down a budget of reads: a sort that
+    explores shared nodes again on every path takes exponential time, and is stopped instead."""
+
+    def __init__(self, index, parents, budget):
+        self.index, self.parent_tuple, self.budget = index, parents, budget
+
+    @property
+    def _parents(self):
+        self.budget[0] -= 1
+        if self.budget[0] < 0:
+            raise RuntimeError(
+                "the sort read ._parents ten times more often than the graph has nodes and edges: "
+                "visit each node once (keep a set of the nodes already seen)"
+            )
+        return self.parent_tuple
+
+
+def _edges(arrays):
+    """Each node's parents (indices of earlier nodes), from a flat list and its offsets."""
+    flat, offsets = arrays["parents"].tolist(), arrays["offsets"].tolist()
+    return [flat[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
+
+
+def topological(engine, arrays):
+    """``topological_order`` of a graph of stand-in nodes, as the nodes' indices."""
+    graph = importlib.import_module(f"{engine.__name__}.graph")
+    edges = _edges(arrays)
+    budget = [10 * (len(edges) + sum(map(len, edges))) + 10]
+    nodes = []
+    for i, parents in enumerate(edges):
+        nodes.append(StandIn(i, tuple(nodes[j] for j in parents), budget))
+    order = list(graph.topological_order(nodes[-1]))
+    if not all(isinstance(node, StandIn) for node in order):
+        raise TypeError("topological_order must return the graph's nodes themselves")
+    return {"order": np.array([node.index for node in order], dtype=np.int64)}
+
+
+VALUE_OPS = {
+    "a + b": lambda a, b: a + b,
+    "a - b": lambda a, b: a - b,
+    "a * b": lambda a, b: a * b,
+    "a / b": lambda a, b: a / b,
+    "a ** n": lambda a, n: a**n,
+    "-a": lambda a: -a,
+    "relu(a)": lambda a: a.relu(),
+    "tanh(a)": lambda a: a.tanh(),
+    "sigmoid(a)": lambda a: a.sigmoid(),
+    "exp(a)": lambda a: a.exp(),
+    "log(a)": lambda a: a.log(),
+}
+PARENTS = "parents (0, 1: the operands; -1: a plain number wrapped in a Value; -2: anything else)"
+
+
+def value_op(engine, arrays, op, plain=()):
+    """What one ``Value`` operation records: its result, its parents, its local derivatives."""
+    numbers = arrays["operands"].tolist()
+    args = [x if i in plain else engine.Value(x) for i, x in enumerate(numbers)]
+    out = VALUE_OPS[op](*args)
+    if not isinstance(out, engine.Value):
+        raise TypeError(f"{op} returned {_describe(out)}, not a Value")
+    for d in out._local_grads:
+        if isinstance(d, engine.Value) or not isinstance(d, (int, float)):
+            raise TypeError("_local_grads must hold plain numbers (record .data, not a Value)")
+
+    def which(parent):
+        for i, arg in enumerate(args):
+            if parent is arg:
+                return i
+        wrapped = isinstance(parent, engine.Value) and parent.data in numbers
+        return -1 if wrapped else -2
+
+    return {
+        "result": out.data,
+        "local derivatives": np.array(out._local_grads, dtype=np.float64),
+        PARENTS: np.array([which(parent) for parent in out._parents], dtype=np.int64),
+    }
+
+
+def counted_order(root):
+    """A topological order by counting uses (Kahn's algorithm): the grader's own sort, handed to
+    ``backward()`` so that it is graded without the student's ``topological_order``."""
+    uses, todo = {root: 0}, [root]
+    while todo:
+        for parent in todo.pop()._parents:
+            if parent not in uses:
+                uses[parent] = 0
+                todo.append(parent)
+            uses[parent] += 1
+    order, ready = [], [root]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for parent in node._parents:
+            uses[parent] -= 1
+            if uses[parent] == 0:
+                ready.append(parent)
+    return order[::-1]
+
+
+def value_backward(engine, arrays, calls):
+    """``backward()``, called ``calls`` times on the last node of a graph of Values built by hand
+    (each node's parents and local derivatives given); every node's ``grad``."""
+    edges, local = _edges(arrays), arrays["local"].tolist()
+    nodes, k = [], 0
+    for parents in edges:
+        grads = tuple(local[k : k + len(parents)])
+        k += len(parents)
+        nodes.append(
+            engine.Value(
+                1.0, _op="f", _parents=tuple(nodes[j] for j in parents), _local_grads=grads
+            )
+        )
+    modules = [importlib.import_module(f"{engine.__name__}.{name}") for name in ("value", "graph")]
+    sorts = [module.topological_order for module in modules]
+    for module in modules:
+        module.topological_order = counted_order
+    try:
+        for _ in range(calls):
+            nodes[-1].backward()
+    finally:
+        for module, sort in zip(modules, sorts, strict=True):
+            module.topological_order = sort
+    return {"grads": np.array([node.grad for node in nodes], dtype=np.float64)}
+
+
+def by_hand(engine, arrays, module, nodes, function):
+    """The numbers ``function`` (``forward_pass`` or ``backward_pass``) of ``by_hand.py`` gives, in
+    the order of ``nodes``."""
+    answer = getattr(_module(module, engine), function)()
+    if not isinstance(answer, dict):
+        raise TypeError(f"{function}() returned {_describe(answer)}, not a dict")
+    missing = [node for node in nodes if node not in answer]
+    if missing:
+        raise KeyError(f"{function}() has no number for the nodes {missing}")
+    name = "the value of {}" if function == "forward_pass" else "dL/d{}"
+    return {name.format(node): float(answer[node]) for node in nodes}
 
 
 def unbroadcast(engine, arrays, shape):

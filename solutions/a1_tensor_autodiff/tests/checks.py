@@ -109,7 +109,8 @@ def compare(where, expected, got, got_with_double_upstream=None):
     worst = tuple(int(i) for i in np.unravel_index(np.argmax(excess), expected.shape))
     hint = diagnose(expected, got, got_with_double_upstream)
     return (
-        f"{where} is wrong at element {worst}: expected {expected[worst]:.6g}, got {got[worst]:.6g} "
+        f"{where} is wrong{f' at element {worst}' if worst else ''}: "
+        f"expected {expected[worst]:.6g}, got {got[worst]:.6g} "
         f"(relative error {relative_error(expected[worst], got[worst]):.1e})"
         + (f"; likely cause: {hint}" if hint else "")
     )
