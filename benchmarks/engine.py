@@ -20,7 +20,6 @@ import gc
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,6 +30,7 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, uninstalled
 
 import numpy as np  # noqa: E402
+from common import checkout_version  # noqa: E402
 
 from autodiff_numpy import Tensor, nn, optim  # noqa: E402
 from autodiff_numpy.data import make_moons  # noqa: E402
@@ -618,24 +618,6 @@ def keep_freed_memory():
         return False
 
 
-def engine_version():
-    """The checkout's commit (with '+changes' if the engine has uncommitted edits), if known."""
-    root = Path(__file__).resolve().parents[1]
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "autodiff_numpy"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-    except OSError:
-        return "an unknown version"
-    return f"commit {commit}{' +changes' if dirty else ''}" if commit else "an unknown version"
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -662,7 +644,7 @@ def main(argv=None):
     args.warmup = 1 if args.quick else 5
 
     print(
-        f"autodiff_numpy at {engine_version()}; "
+        f"autodiff_numpy at {checkout_version('autodiff_numpy')}; "
         f"Python {platform.python_version()}, NumPy {np.__version__}, "
         f"torch {torch.__version__ if torch else 'not installed'}, "
         f"micrograd {'installed' if micrograd_nn else 'not installed'}; one BLAS thread; "
