@@ -59,6 +59,10 @@ def plain(value):
         array = np.asarray(value)
         if array.dtype.kind in "biuf":
             return array
+    if isinstance(getattr(value, "data", None), np.ndarray):
+        raise TypeError(
+            f"returned a {type(value).__name__} where a plain array was expected: return its .data"
+        )
     kind = (
         f"an array of dtype {value.dtype}"
         if isinstance(value, np.ndarray)
@@ -78,6 +82,10 @@ def answer(probe, engine, arrays, folder):
 
 
 def serve(requests, results, folder, package):
+    try:  # a group of its own: a signal to "its group" (pid 0) reaches no process of the grader's
+        os.setsid()
+    except PermissionError:  # it leads one already
+        pass
     sys.meta_path.insert(0, Forbidden())
     for name in [m for m in sys.modules if m.partition(".")[0] in FORBIDDEN]:
         del sys.modules[name]

@@ -107,24 +107,28 @@ def _grade_task(box, task, make_cases, rng, budget, end):
         return TaskResult(
             task, 0.0, labels, ["not run: the grading of this submission ran out of time"]
         )
-    arrays = {f"{i}/{k}": v for i, case in enumerate(cases) for k, v in case.arrays.items()}
-    try:
-        header, got = box.call(
-            {"probes": [case.request() for case in cases]},
-            arrays,
-            deadline,
-            f"the {len(cases)} cases of Task {task.id} ({deadline - started:.0f} s)",
-        )
-        replies = header.get("replies")
-        if not isinstance(replies, list) or len(replies) != len(cases):
-            raise ChildFailed("the process running your code sent an answer of the wrong form")
-    except ChildFailed as failure:
-        return TaskResult(task, 0.0, labels, [str(failure)], time.monotonic() - started)
     problems, right = [], 0
-    for i, (case, answer, reply) in enumerate(zip(cases, expected, replies, strict=True)):
-        prefix = f"{i}/"
-        mine = {k[len(prefix) :]: v for k, v in got.items() if k.startswith(prefix)}
-        wrong = judge(case, answer, reply, mine)
+    for k, (case, answer) in enumerate(zip(cases, expected, strict=True)):
+        if time.monotonic() >= deadline:
+            left = len(cases) - k
+            problems.append(f"{left} more case{'s' * (left > 1)} not run: the task's time ran out")
+            break
+        try:
+            header, got = box.call(
+                {"probes": [case.request()]},
+                {f"0/{name}": array for name, array in case.arrays.items()},
+                deadline,
+                f"running Task {task.id}'s cases ({deadline - started:.0f} s for all {len(cases)})",
+            )
+            replies = header.get("replies")
+            if not isinstance(replies, list) or len(replies) != 1:
+                raise ChildFailed("the process running your code sent an answer of the wrong form")
+        except ChildFailed as failure:
+            if box.import_error is not None:  # the same for every case: say it once
+                return TaskResult(task, 0.0, labels, [str(failure)], time.monotonic() - started)
+            problems.append(f"{case.label}: {failure}")
+            continue
+        wrong = judge(case, answer, replies[0], {n[2:]: v for n, v in got.items()})
         problems += wrong
         right += not wrong
     score = round(task.points * right / len(cases), 2)

@@ -10,7 +10,8 @@ code (``child.py``, ``probes.py``, ``protocol.py``), and starts ``child.py`` the
 - in a session of its own, so that everything it starts is killed with it;
 - with a memory limit (the address space), a limit on the size of files it writes, no core dumps;
 - behind a filesystem fence where the kernel allows it (:mod:`autograder.fence`): everything
-  read-only but its copy, the reference, the grader and the solutions hidden;
+  read-only but its copy, the reference, the grader and the solutions hidden; and then in a PID
+  namespace of its own, where it can see and signal no process of the grader's;
 - as the unprivileged user ``nobody`` when the grader runs as root and Python allows it;
 - with its output captured up to a cap, the rest read and dropped, so a flood cannot fill memory.
 
@@ -38,6 +39,7 @@ from .spec import REFERENCE, SOLUTIONS
 
 HERE = Path(__file__).resolve().parent
 CHILD_FILES = ("child.py", "probes.py", "protocol.py")
+UNSHARE = shutil.which("unshare")  # util-linux's, to give the child a PID namespace
 IGNORED = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", ".pytest_cache", "*.pyc")
 
 
@@ -90,11 +92,12 @@ class Sandbox:
             shutil.copyfile(source, self.harness / name)
         (self.scratch / "tmp").mkdir()
         self.fenced, why = fence.available()
-        self.isolation = (
-            "a child process behind a filesystem fence"
-            if self.fenced
-            else f"a child process without a filesystem fence ({why})"
-        )
+        if not self.fenced:
+            self.isolation = f"a child process without a filesystem fence ({why})"
+        elif UNSHARE:
+            self.isolation = "a child process behind a filesystem fence, in a PID namespace"
+        else:
+            self.isolation = "a child process behind a filesystem fence (no unshare program)"
         self.user = _unprivileged_user()
         if self.user is not None:
             _hand_over(self.scratch, self.user)
@@ -108,16 +111,21 @@ class Sandbox:
         """Start a child; returns ``None`` when it imported the submission, else its error."""
         requests_read, self.requests = os.pipe()
         self.results, results_write = os.pipe()
+        command = [
+            sys.executable,
+            "-I",
+            str(self.harness / "child.py"),
+            str(requests_read),
+            str(results_write),
+            str(self.folder),
+            self.package,
+        ]
+        if self.fenced and UNSHARE:
+            # A PID namespace of its own: the child sees no process of the grader's, cannot signal
+            # one, and is its namespace's first process, which its own signals cannot kill.
+            command = [UNSHARE, "--pid", "--fork", "--kill-child", "--mount-proc", *command]
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-I",
-                str(self.harness / "child.py"),
-                str(requests_read),
-                str(results_write),
-                str(self.folder),
-                self.package,
-            ],
+            command,
             cwd=self.folder,
             env=self._environment(),
             stdin=subprocess.DEVNULL,
@@ -185,7 +193,8 @@ class Sandbox:
             if not ready:
                 self.stop()
                 raise ChildFailed(
-                    f"time limit: {doing} did not finish within the time allowed (an endless loop?)"
+                    f"time limit: {doing} did not finish in time (an endless loop, or memory "
+                    "filling up?)"
                 )
             chunk = os.read(self.results, n - len(data))
             if not chunk:

@@ -56,6 +56,6 @@ def test_a_submission_can_read_no_answer_key_and_delete_nothing_outside_its_copy
     assert "deleted own_file.txt" in message, message  # its own copy is its to change
     assert outside.read_text() == "keep me"
     assert (submission / "own_file.txt").exists(), "the grader must work on a copy"
-    assert result.isolation == "a child process behind a filesystem fence"
+    assert result.isolation == "a child process behind a filesystem fence, in a PID namespace"
     # Only mul's cases fail; div's still score: 4 of Task 1.3's 9 cases.
     assert task.score == pytest.approx(2 * 4 / 9, abs=0.01)
