@@ -118,16 +118,6 @@ def test_the_release_scores_zero_with_each_tasks_message(tmp_path):
     assert "NotImplementedError: Task 1." in result.report.error
 
 
-@pytest.mark.parametrize("task_id", TASKS)
-def test_doing_one_task_scores_exactly_its_points(tmp_path, task_id):
-    result = graded(released(tmp_path, keep={task_id}), tmp_path / "out", budget=Budget())
-    assert_scores(result, {i: 0 for i in TASKS if i != task_id})
-    assert result.score == TASKS[task_id].points
-    for r in result.tasks:
-        if r.task.id != task_id:
-            assert all(f"NotImplementedError: Task {r.task.id}:" in p for p in r.problems)
-
-
 # -- common mistakes: the score each costs and the diagnosis each gets ------------------------------
 
 
