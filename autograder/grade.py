@@ -82,11 +82,14 @@ def grade(name, submission, seed=SEED, limits=None, budget=None):
         extra["assignment_script.py"] = ASSIGNMENTS / name / report_probe["script"]
     end = started + budget.total_seconds
     with Sandbox(submission, spec.package, limits, extra) as box:
-        results = [
-            _grade_task(
-                box, task, cases_of.CASES[task.id], np.random.default_rng([seed, i]), budget, end
-            )
+        box.start()  # the child imports the submission while the grader draws its cases
+        prepared = [
+            _prepare(cases_of.CASES[task.id], np.random.default_rng([seed, i]))
             for i, task in enumerate(assignment.tasks)
+        ]
+        results = [
+            _grade_task(box, task, cases, expected, budget, end)
+            for task, (cases, expected) in zip(assignment.tasks, prepared, strict=True)
         ]
         report = _report(box, report_probe, budget, end) if report_probe else None
         stdout, stderr = box.output()
@@ -94,13 +97,18 @@ def grade(name, submission, seed=SEED, limits=None, budget=None):
     return Grade(assignment, results, report, stdout, stderr, time.monotonic() - started, isolation)
 
 
-def _grade_task(box, task, make_cases, rng, budget, end):
-    started = time.monotonic()
+def _prepare(make_cases, rng):
+    """A task's cases and the reference's answers to them, checked against finite differences."""
     cases = make_cases(rng)
     expected = [case.expected() for case in cases]
     for case, answer in zip(cases, expected, strict=True):
         if case.rule and not finite_difference_agreement(case, answer):
             raise AssertionError(f"the reference disagrees with finite differences on {case.label}")
+    return cases, expected
+
+
+def _grade_task(box, task, cases, expected, budget, end):
+    started = time.monotonic()
     labels = [case.label for case in cases]
     deadline = min(started + budget.task_seconds, end)
     if time.monotonic() >= end:
@@ -136,20 +144,24 @@ def _grade_task(box, task, make_cases, rng, budget, end):
 
 
 def _report(box, probe, budget, end):
-    reference_script = ROOT / probe["script"]
+    """The report's numbers from the submission's code (in the child) and from the reference
+    (here, meanwhile)."""
     params = {k: v for k, v in probe.items() if k != "script"}
-    reference = probes.report(autodiff_numpy, {}, str(reference_script), **params)
-    request = {
-        "name": "report",
-        "params": {**params, "script": str(box.harness / "assignment_script.py")},
-    }
+    script = str(box.harness / "assignment_script.py")
     deadline = min(time.monotonic() + budget.task_seconds, end)
     try:
-        header, got = box.call({"probes": [request]}, {}, deadline, "the report's training run")
+        box.send({"probes": [{"name": "report", "params": {**params, "script": script}}]}, {})
+        sent = None
+    except ChildFailed as failure:
+        sent = str(failure)
+    reference = probes.report(autodiff_numpy, {}, str(ROOT / probe["script"]), **params)
+    if sent is not None:
+        return Report(reference, None, sent)
+    try:
+        header, got = box.receive(deadline, "the report's training run")
         reply = header["replies"][0]
     except (ChildFailed, KeyError, IndexError, TypeError) as failure:
         return Report(reference, None, str(failure))
     if not reply["ok"]:
         return Report(reference, None, reply["error"])
-    mine = {k.partition("/")[2]: v for k, v in got.items()}
-    return Report(reference, mine)
+    return Report(reference, {k.partition("/")[2]: v for k, v in got.items()})

@@ -108,7 +108,9 @@ class Sandbox:
     # -- the child's life -----------------------------------------------------------------------
 
     def start(self):
-        """Start a child; returns ``None`` when it imported the submission, else its error."""
+        """Start a child, without waiting for it to import the submission: the grader can prepare
+        its cases meanwhile. The first :meth:`send` waits for it."""
+        self.launched = time.monotonic()
         requests_read, self.requests = os.pipe()
         self.results, results_write = os.pipe()
         command = [
@@ -143,34 +145,44 @@ class Sandbox:
         for reader in readers:
             reader.start()
         self.outputs.append(readers)
-        header, _ = self._receive(
-            time.monotonic() + self.limits.start_seconds, "importing your code"
-        )
-        return None if header.get("ready") else header.get("error", "it did not start")
+        self.ready = False
 
     def call(self, header, arrays, deadline, doing="running your code"):
-        """Send one request to the child (starting one if needed); its answer ``(header, arrays)``.
+        """Send one request to the child and wait for its answer ``(header, arrays)``.
 
-        ``doing`` says what the request is, for the message if it fails. A submission that does not
-        import is tried once: every later call fails at once with the same message.
+        ``doing`` says what the request is, for the message if it fails. Raises
+        :class:`ChildFailed` if the child times out, dies or answers garbage; it is then stopped,
+        and the next call starts a new one."""
+        self.send(header, arrays)
+        return self.receive(deadline, doing)
 
-        Raises :class:`ChildFailed` if the child times out, dies or answers garbage; it is then
-        stopped, and the next call starts a new one."""
+    def send(self, header, arrays):
+        """Send one request, starting a child first if none is running. A submission that does not
+        import is tried once: every later request fails at once with the same message."""
         if self.import_error is not None:
             raise ChildFailed(self.import_error)
         if self.process is None:
+            self.start()
+        if not self.ready:
             try:
-                error = self.start()
+                ready, _ = self._receive(
+                    self.launched + self.limits.start_seconds, "importing your code"
+                )
+                error = None if ready.get("ready") else ready.get("error", "it did not start")
             except ChildFailed as failure:
                 error = str(failure)
             if error is not None:
                 self.stop()
                 self.import_error = f"your code does not import: {error}"
                 raise ChildFailed(self.import_error)
+            self.ready = True
         try:
             protocol.send(self.requests, header, arrays)
         except OSError:
-            pass  # the child is gone: _receive says how
+            pass  # the child is gone: receive() says how
+
+    def receive(self, deadline, doing="running your code"):
+        """The answer to the request sent last (see :meth:`call`)."""
         return self._receive(deadline, doing)
 
     def _receive(self, deadline, doing):
