@@ -270,6 +270,15 @@ MISTAKES = [
         id="relu returns a Tensor",
     ),
     pytest.param(
+        "1.8",
+        TENSOR,
+        "return (g * (x.data > 0),)",
+        "return ((x.data > 0).astype(np.int64),)",
+        label_starts("relu,"),
+        "has dtype int64, expected floating-point numbers",
+        id="relu returns an integer mask",
+    ),
+    pytest.param(
         "1.2",
         TENSOR,
         "return g, g  # d(a + b)/da = d(a + b)/db = 1",

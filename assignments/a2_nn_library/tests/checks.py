@@ -93,13 +93,18 @@ def compare(where, expected, got, got_with_double_upstream=None):
         if not np.any(expected):
             return None
         return f"{where} is None, but this input needs one"
-    got = np.asarray(got)
-    expected = np.asarray(expected, dtype=np.float64)
+    got, expected = np.asarray(got), np.asarray(expected)
     if got.shape != expected.shape:
         hint = diagnose(expected, got)
         return f"{where} has shape {got.shape}, expected {expected.shape}" + (
             f" ({hint})" if hint else ""
         )
+    if expected.dtype.kind == "f" and got.dtype.kind in "biu":
+        return (
+            f"{where} has dtype {got.dtype}, expected floating-point numbers like the input's "
+            f"({expected.dtype}): an integer or boolean array loses the fractions"
+        )
+    expected = expected.astype(np.float64)
     if not np.all(np.isfinite(got)):
         index = tuple(int(i) for i in np.argwhere(~np.isfinite(got))[0])
         return f"{where} is {got[index]} at element {index}, expected {expected[index]:.6g}"
