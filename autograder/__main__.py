@@ -24,7 +24,23 @@ def main(argv=None):
     grading.add_argument("assignment", help="the assignment's name, e.g. a1_tensor_autodiff")
     grading.add_argument("submission", type=Path, help="the submission's folder")
     grading.add_argument("--out", type=Path, required=True, help="where to write the results")
+    everyone = commands.add_parser(
+        "grade-all",
+        help="grade every submission of a class, in parallel; rerun to resume",
+        description="Grade every submission under ROOT: nbgrader's layout (ROOT is the course "
+        "folder or its submitted/ folder, holding <student>/<assignment>/) or a flat one "
+        "(ROOT/<student>/). Writes OUT/<student>/, OUT/gradebook.csv and a class summary. A rerun "
+        "grades only what is missing or changed.",
+    )
+    everyone.add_argument("assignment", help="the assignment's name, e.g. a1_tensor_autodiff")
+    everyone.add_argument("root", type=Path, help="the folder of submissions")
+    everyone.add_argument("--out", type=Path, required=True, help="where to write the results")
+    everyone.add_argument(
+        "--jobs", type=int, default=None, help="submissions graded at once (default: the cores)"
+    )
     args = parser.parse_args(argv)
+    if args.command == "grade-all":
+        return grade_class(parser, args)
     if args.command == "release":
         try:
             return release.main(args.names)
@@ -45,6 +61,23 @@ def grade_one(parser, args):
     print(
         f"{args.submission}: {result.score:g} / {result.max_score} points in {result.seconds:.2f} s; "
         f"feedback in {args.out}"
+    )
+    return 0
+
+
+def grade_class(parser, args):
+    from .classroom import grade_all
+
+    if args.jobs is not None and args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, got {args.jobs}")
+    try:
+        records = grade_all(args.assignment, args.root, args.out, jobs=args.jobs)
+    except (KeyError, FileNotFoundError) as error:
+        parser.exit(2, f"cannot grade: {error.args[0]}\n")
+    graded = sum(r["status"] == "graded" for r in records.values())
+    print(
+        f"{graded} of {len(records)} submissions graded; gradebook in {args.out / 'gradebook.csv'}, "
+        f"summary in {args.out / 'summary.md'}"
     )
     return 0
 
