@@ -66,7 +66,7 @@ def grade_one(parser, args):
 
 
 def grade_class(parser, args):
-    from .classroom import grade_all
+    from .classroom import grade_all, nbgrader_course
 
     if args.jobs is not None and args.jobs < 1:
         parser.error(f"--jobs must be at least 1, got {args.jobs}")
@@ -79,6 +79,12 @@ def grade_class(parser, args):
         f"{graded} of {len(records)} submissions graded; gradebook in {args.out / 'gradebook.csv'}, "
         f"summary in {args.out / 'summary.md'}"
     )
+    course = nbgrader_course(args.root)
+    if course is not None:
+        print(
+            f"scores recorded in nbgrader's gradebook {course / 'gradebook.db'}: "
+            "`nbgrader export` and `nbgrader generate_feedback` work on them"
+        )
     return 0
 
 

@@ -5,7 +5,9 @@ scores, the status and a fingerprint of the files graded). A student's folder is
 renamed into place whole, with ``record.json`` in it, so an interrupted run (Ctrl-C, a killed
 process, a full disk) leaves no half-written result: rerunning grades only the students without a
 record, or whose submission changed since. ``gradebook.csv`` and the class summary are made from
-the records at the end of every run, so they never hold a partial row.
+the records at the end of every run, so they never hold a partial row. When ``ROOT`` is an nbgrader
+course (it holds ``submitted/`` and ``nbgrader_config.py``), the scores also go into its gradebook
+(:mod:`autograder.nbgrader_course`).
 """
 
 import csv
@@ -20,7 +22,7 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from .feedback import write_all
+from .feedback import task_text, write_all
 from .grade import SEED, grade
 from .spec import load
 
@@ -71,6 +73,7 @@ def grade_student(assignment, student, folder, out, seed=SEED):
             score=result.score,
             tasks={r.task.id: r.score for r in result.tasks},
             problems={r.task.id: r.problems for r in result.tasks},
+            feedback={r.task.id: task_text(r) for r in result.tasks},
         )
     except Exception as error:  # the grader's own failure: recorded, and the run goes on
         record.update(
@@ -138,7 +141,21 @@ def grade_all(assignment, root, out, jobs=None, seed=SEED, progress=True):
     ordered = {student: records[student] for student in sorted(records)}
     write_gradebook(spec_assignment, ordered, out / "gradebook.csv")
     write_summary(spec_assignment, ordered, out)
+    course = nbgrader_course(root)
+    if course is not None:
+        from .nbgrader_course import record  # nbgrader: imported only for an nbgrader course
+
+        record(course, spec_assignment, ordered, found)
     return ordered
+
+
+def nbgrader_course(root):
+    """The nbgrader course folder ``root`` is, or whose ``submitted/`` folder it is; else None."""
+    root = Path(root).resolve()
+    for course in (root, root.parent):
+        if (course / "submitted").is_dir() and (course / "nbgrader_config.py").is_file():
+            return course
+    return None
 
 
 def _bar(total, done, shown):
