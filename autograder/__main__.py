@@ -38,9 +38,20 @@ def main(argv=None):
     everyone.add_argument(
         "--jobs", type=int, default=None, help="submissions graded at once (default: the cores)"
     )
+    bundling = commands.add_parser(
+        "gradescope",
+        help="build an assignment's autograder for Gradescope (a zip to upload)",
+        description="Build the zip to upload as the assignment's Gradescope autograder: setup.sh, "
+        "run_autograder, and the grader, the reference and the answer keys that grading the "
+        "assignment needs. Each submission gets one test per task.",
+    )
+    bundling.add_argument("assignment", help="the assignment's name, e.g. a1_tensor_autodiff")
+    bundling.add_argument("--out", type=Path, required=True, help="the zip to write")
     args = parser.parse_args(argv)
     if args.command == "grade-all":
         return grade_class(parser, args)
+    if args.command == "gradescope":
+        return build_gradescope(parser, args)
     if args.command == "release":
         try:
             return release.main(args.names)
@@ -85,6 +96,20 @@ def grade_class(parser, args):
             f"scores recorded in nbgrader's gradebook {course / 'gradebook.db'}: "
             "`nbgrader export` and `nbgrader generate_feedback` work on them"
         )
+    return 0
+
+
+def build_gradescope(parser, args):
+    from .gradescope import build
+
+    try:
+        files = build(args.assignment, args.out)
+    except (KeyError, FileNotFoundError) as error:
+        parser.exit(2, f"cannot build the autograder: {error.args[0]}\n")
+    print(
+        f"{args.out}: Gradescope's autograder for {args.assignment} ({len(files)} files); "
+        "upload it as the assignment's autograder"
+    )
     return 0
 
 

@@ -17,7 +17,7 @@ import autodiff_numpy
 
 from . import probes
 from .cases import finite_difference_agreement, judge
-from .sandbox import ChildFailed, Limits, Sandbox
+from .sandbox import ChildFailed, Limits, Sandbox, Uncopyable
 from .spec import ASSIGNMENTS, ROOT, load
 from .suites import suite
 
@@ -81,7 +81,12 @@ def grade(name, submission, seed=SEED, limits=None, budget=None):
     if report_probe:
         extra["assignment_script.py"] = ASSIGNMENTS / name / report_probe["script"]
     end = started + budget.total_seconds
-    with Sandbox(submission, spec.package, limits, extra) as box:
+    try:
+        box = Sandbox(submission, spec.package, limits, extra)
+    except Uncopyable as error:
+        results = [TaskResult(task, 0.0, [], [str(error)]) for task in assignment.tasks]
+        return Grade(assignment, results, None, "", "", time.monotonic() - started, "not run")
+    with box:
         box.start()  # the child imports the submission while the grader draws its cases
         prepared = [
             _prepare(cases_of.CASES[task.id], np.random.default_rng([seed, i]))

@@ -51,6 +51,18 @@ class Limits:
     start_seconds: float = 20.0  # to import the submission
 
 
+class Uncopyable(Exception):
+    """The submission cannot be copied (a special file, say), so it cannot be run."""
+
+
+def _first(error):
+    """The first of a copy's failures: shutil.Error holds a list of (source, target, why)."""
+    if isinstance(error, shutil.Error) and error.args and isinstance(error.args[0], list):
+        source, _, why = error.args[0][0]
+        return f"{Path(source).name}: {why}"
+    return str(error)
+
+
 class ChildFailed(Exception):
     """The child did not answer: it timed out, died, or sent something that is not an answer."""
 
@@ -83,7 +95,19 @@ class Sandbox:
         self.package, self.limits = package, limits or Limits()
         self.scratch = Path(tempfile.mkdtemp(prefix="grade-"))
         self.folder = self.scratch / "submission"
-        shutil.copytree(submission, self.folder, ignore=IGNORED, symlinks=False)
+        try:  # links are copied as the files they point to; a dangling one is left out
+            shutil.copytree(
+                submission,
+                self.folder,
+                ignore=IGNORED,
+                symlinks=False,
+                ignore_dangling_symlinks=True,
+            )
+        except (shutil.Error, OSError) as error:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            raise Uncopyable(
+                f"the submission's files could not be copied: {_first(error)}"
+            ) from None
         self.harness = self.scratch / "harness"
         self.harness.mkdir()
         for name in CHILD_FILES:

@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from autograder import classroom
 from autograder.classroom import RECORD, grade_all, submissions
 from autograder.release import paste_solutions
 from autograder.spec import ASSIGNMENTS, ROOT, load
@@ -124,15 +125,24 @@ def test_a_changed_submission_is_graded_again_and_nothing_else(tmp_path):
     assert (out / "bob" / RECORD).stat().st_mtime_ns == bob
 
 
-def test_a_submission_the_grader_cannot_grade_does_not_stop_the_run(tmp_path):
+def test_a_submission_the_grader_fails_on_does_not_stop_the_run(tmp_path, monkeypatch):
     root = tmp_path / "class"
     hand_in(root / "alice", {"1.1"})
     hand_in(root / "bob", set())
-    (root / "bob" / "dangling").symlink_to(tmp_path / "nowhere")  # copying it fails
+    real = classroom.grade
+
+    def failing_on_bob(assignment, folder, **options):
+        if folder.name == "bob":
+            raise RuntimeError("a bug of the grader's")
+        return real(assignment, folder, **options)
+
+    monkeypatch.setattr(classroom, "grade", failing_on_bob)  # jobs=1 grades in this process
     records = grade_all(NAME, root, tmp_path / "out", jobs=1, progress=False)
     assert records["alice"]["score"] == 2 and records["alice"]["status"] == "graded"
-    assert records["bob"]["status"].startswith("not graded:")
-    assert rows(tmp_path / "out")[2][0] == "bob" and rows(tmp_path / "out")[2][1] == "0"
+    assert records["bob"]["status"] == "not graded: RuntimeError: a bug of the grader's"
+    assert rows(tmp_path / "out")[2][:2] == ["bob", "0"]
+    summary = (tmp_path / "out" / "summary.md").read_text()
+    assert "Not graded (the grader failed on them): bob." in summary
 
 
 @pytest.mark.parametrize("layout", ["course folder", "submitted folder", "flat"])
