@@ -1,7 +1,7 @@
 """How fast is grading? Our grader against nbgrader's autograde, for one submission or a class.
 
     python benchmarks/grading.py [--repeats N] [--quick] [--assignment NAME] [--no-cli]
-    python benchmarks/grading.py --class N [--jobs J] [--repeats N] [--quick]
+    python benchmarks/grading.py --class N [--jobs J] [--nbgrader-sample K] [--repeats N] [--quick]
 
 The submission is the assignment's release with every solution pasted back in (built once, in a
 temporary folder): it must score full marks everywhere, and the script exits 1 if it does not.
@@ -34,8 +34,9 @@ one). The rows:
   gradebook must have N rows, no failure of the grader, and be the same as the first;
 - ``nbgrader x N``: nbgrader's autograde grades a class one submission after another, so its time
   for the class is about N times its time per submission: every repetition it autogrades the next
-  3 submissions of the class in one call, and the row's sample is that time times N / 3 (a
-  submission that kills its kernel is left without a score, as nbgrader leaves it).
+  K submissions of the class in one call (``--nbgrader-sample``, default 3), and the row's
+  sample is that time times N / K (a broken submission that kills its kernel gets no score, as
+  nbgrader leaves it).
 
 The class rows have no untimed call first: a call starts its worker processes afresh, and what
 ``grade_all`` imports once is imported at set-up, by grading a class of one. The table adds the
@@ -218,11 +219,12 @@ def nbgrader_autograde(name, submissions, scratch, at_once=1, judge=full_marks, 
         call, students = handed
         try:
             run(Autograde, config, student=f"call{call}-*")  # a pattern: this call's students
-        except RuntimeError:  # nbgrader failed on some of them: check() tells which
-            pass
-        return students
+        except RuntimeError as error:  # nbgrader failed on some of them: check() tells which
+            return students, str(error)
+        return students, ""
 
-    def check(students):
+    def check(graded):
+        students, log = graded
         with Gradebook(config.CourseDirectory.db_url) as gradebook:
             for student, submission in students.items():
                 try:
@@ -230,7 +232,7 @@ def nbgrader_autograde(name, submissions, scratch, at_once=1, judge=full_marks, 
                 except MissingEntry:
                     score = None
                 if score is None:
-                    problem = None if submission in may_fail else "got no score: nbgrader failed"
+                    problem = None if submission in may_fail else f"got no score:\n{log[-2000:]}"
                 else:
                     problem = judge(score, points)
                 if problem:
@@ -268,7 +270,7 @@ BREAKAGES = {
     ),
 }
 CLASS_ASSIGNMENT = "a1_tensor_autodiff"  # the assignment BREAKAGES break
-NBGRADER_SAMPLE = 3  # submissions of the class nbgrader autogrades per repetition
+NBGRADER_SAMPLE = 3  # submissions of the class nbgrader autogrades per repetition, by default
 
 
 def break_submission(folder, breakage):
@@ -346,34 +348,20 @@ def class_scenario(args, scratch):
     ``args.jobs`` workers and with one, and nbgrader's autograde of a few of the submissions per
     repetition, its time extrapolated to the class. Returns the contenders and the class's
     description."""
-    size = args.class_size
-    folders, broken, description = build_class(args.assignment, scratch / "class", size)
+    name, size = args.assignment, args.class_size
+    course, warm_up = scratch / "class", scratch / "warm-up"
+    folders, broken, description = build_class(name, course, size)
     # A class of one, graded untimed, so that no row pays for what grade_all imports once.
-    shutil.copytree(folders["student000"], scratch / "warm-up" / "class" / "student000")
-    grade_all(
-        args.assignment,
-        scratch / "warm-up" / "class",
-        scratch / "warm-up" / "out",
-        jobs=1,
-        progress=False,
-    )
+    shutil.copytree(folders["student000"], warm_up / "class" / "student000")
+    grade_all(name, warm_up / "class", warm_up / "out", jobs=1, progress=False)
     gradebooks = {}
-    contenders = [
-        ours_class(args.assignment, scratch / "class", size, args.jobs, scratch, gradebooks)
-    ]
+    contenders = [ours_class(name, course, size, args.jobs, scratch, gradebooks)]
     if args.jobs != 1:
-        contenders.append(
-            ours_class(args.assignment, scratch / "class", size, 1, scratch, gradebooks)
-        )
+        contenders.append(ours_class(name, course, size, 1, scratch, gradebooks))
         contenders[-1].targets = False
-    sample = min(NBGRADER_SAMPLE, size)
+    sample = min(args.nbgrader_sample, size)
     nbgrader_row = nbgrader_autograde(
-        args.assignment,
-        list(folders.values()),
-        scratch,
-        sample,
-        judge=lambda *_: None,
-        may_fail=broken,
+        name, list(folders.values()), scratch, sample, judge=lambda *_: None, may_fail=broken
     )
     nbgrader_row.name = f"nbgrader x {size}"
     nbgrader_row.description = (
@@ -398,8 +386,9 @@ def timed(contender):
 
 
 def measure(contenders, repeats):
-    """One untimed call of each contender that wants one, then ``repeats`` repetitions, each timing every
-    contender once in a rotating order. Wrong grades are kept as problems, not raised."""
+    """One untimed call of each contender that wants one, then ``repeats`` repetitions, each
+    timing every contender once in a rotating order. Wrong grades are kept as problems, not
+    raised."""
     active = [c for c in contenders if not c.skipped]
     for contender in (c for c in active if c.warm_up):
         _, problem = timed(contender)
@@ -498,7 +487,7 @@ def class_intro(args):
     return (
         f"A class of {size} submissions of {args.assignment}, graded whole by grade_all "
         f"{args.repeats} time(s) per row, each time into a new folder\n(interleaved, no untimed "
-        f"call first); nbgrader autogrades {min(NBGRADER_SAMPLE, size)} of them per repetition "
+        f"call first); nbgrader autogrades {min(args.nbgrader_sample, size)} of them per repetition "
         f"(after one untimed call), and its time per submission\ntimes {size} stands for the "
         f"class, as its autograde grades one submission after another.\n"
         f"Times: wall-clock for the class. nbgrader x {size} / row: median over repetitions of "
@@ -538,6 +527,13 @@ def main(argv=None):
         default=2,
         help="with --class: grade_all's worker processes (default 2; 1 is timed as well)",
     )
+    parser.add_argument(
+        "--nbgrader-sample",
+        type=int,
+        default=NBGRADER_SAMPLE,
+        metavar="K",
+        help=f"with --class: submissions nbgrader autogrades per repetition (default {NBGRADER_SAMPLE})",
+    )
     args = parser.parse_args(argv)
     if args.repeats is not None and args.repeats < 1:
         parser.error("--repeats must be at least 1")
@@ -546,8 +542,8 @@ def main(argv=None):
     except KeyError as error:
         parser.error(error.args[0])
     if args.class_size is not None:
-        if args.class_size < 1 or args.jobs < 1:
-            parser.error("--class and --jobs must be at least 1")
+        if min(args.class_size, args.jobs, args.nbgrader_sample) < 1:
+            parser.error("--class, --jobs and --nbgrader-sample must be at least 1")
         if args.assignment != CLASS_ASSIGNMENT:
             parser.error(f"--class builds submissions of {CLASS_ASSIGNMENT} only")
     if args.repeats is None:
