@@ -12,7 +12,7 @@ import numpy as np
 import autodiff_numpy
 
 from . import probes
-from .checks import compare, numerical_gradients, sum_to_shape
+from .checks import compare, numerical_gradients, sum_to_shape, summed_back
 
 
 @dataclass
@@ -52,11 +52,15 @@ def rule_case(
     arrays.update({f"constant{i}": np.asarray(c) for i, c in enumerate(constants)})
     shape = _reference_output(op, inputs, constants, params or {}).shape
     arrays["upstream"] = rng.standard_normal(shape)
-    case = Case(label, probe, arrays, {"op": op, "n_inputs": len(inputs), "params": params or {}})
-    case.rule = True
-    case.names = tuple(names[: len(inputs)])
-    case.mistakes = mistakes(inputs, arrays["upstream"]) if mistakes else {}
-    return case
+    return Case(
+        label,
+        probe,
+        arrays,
+        {"op": op, "n_inputs": len(inputs), "params": params or {}},
+        names=tuple(names[: len(inputs)]),
+        mistakes=mistakes(inputs, arrays["upstream"]) if mistakes else {},
+        rule=True,
+    )
 
 
 def _reference_output(op, inputs, constants, params):
@@ -66,10 +70,11 @@ def _reference_output(op, inputs, constants, params):
 
 def judge(case, expected, reply, got):
     """What is wrong with the submission's answer ``got`` to ``case`` (a list of sentences)."""
-    if not reply["ok"]:
-        return [f"{case.label}: {reply['error']}"]
-    for name in reply["none"]:
-        got[name] = None
+    if reply.get("ok") is not True:  # the child wrote the reply: trust nothing of its form
+        return [f"{case.label}: {reply.get('error', 'an answer of the wrong form came back')}"]
+    none = reply.get("none")
+    for name in none if isinstance(none, list) else []:
+        got[str(name)] = None
     if case.check is not None:
         return [f"{case.label}: {problem}" for problem in case.check(case, got)]
     if case.rule:
@@ -95,27 +100,14 @@ def _judge_rule(case, expected, got):
     for i, name in enumerate(case.names):
         shape = case.arrays[f"input{i}"].shape
         want = sum_to_shape(expected[f"grad{i}"], shape)
-        mine, doubled = got.get(f"grad{i}"), got.get(f"doubled{i}")
-        if mine is not None and mine.shape != shape and mine.ndim >= len(shape):
-            # Tensor.backward sums a broadcast result's gradient back to the input's shape.
-            mine = sum_to_shape(mine, shape) if _sums_to(mine.shape, shape) else mine
-            doubled = (
-                sum_to_shape(doubled, shape) if _sums_to(np.shape(doubled), shape) else doubled
-            )
+        mine = summed_back(got.get(f"grad{i}"), shape)
+        doubled = summed_back(got.get(f"doubled{i}"), shape)
         message = compare(f"{case.label}: the gradient with respect to {name}", want, mine, doubled)
         if message and i == 0:
             message += _likely_mistake(case.mistakes, mine)
         if message:
             problems.append(message)
     return problems
-
-
-def _sums_to(big, shape):
-    big = tuple(big)
-    if len(big) < len(shape):
-        return False
-    tail = big[len(big) - len(shape) :]
-    return all(s == 1 or s == b for s, b in zip(shape, tail, strict=True))
 
 
 def _likely_mistake(mistakes, got):

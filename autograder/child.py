@@ -1,13 +1,13 @@
 """The child process that runs a submission: ``python -I child.py REQUESTS RESULTS FOLDER PACKAGE``.
 
 It imports the submission's package from ``FOLDER``, then answers the grader's requests, read from
-the file descriptor ``REQUESTS``: each request is a list of probes (see ``probes.py``) with their
-input arrays, and the answer, written to ``RESULTS``, is the arrays each probe returned or the
-error it raised. It decides nothing: the grader compares the answers with the reference.
+the file descriptor ``REQUESTS``: each request is one probe (see ``probes.py``) with its input
+arrays, and the answer, written to ``RESULTS``, is the arrays the probe returned or the error it
+raised. It decides nothing: the grader compares the answers with the reference.
 
-It runs from a folder of its own with ``probes.py`` and ``protocol.py``, so it needs nothing of
-the grader's package, which it refuses to import, like the reference: a submission that tries gets
-an ``ImportError`` that says why.
+It runs from a folder of its own, with ``probes.py``, ``protocol.py`` and ``stand_ins.py`` beside
+it as the package ``grading``, so it needs nothing of the grader's package, which it refuses to
+import, like the reference: a submission that tries gets an ``ImportError`` that says why.
 """
 
 import importlib
@@ -18,8 +18,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np  # noqa: E402
-import probes  # noqa: E402
-import protocol  # noqa: E402
+from grading import probes, protocol  # noqa: E402
 
 FORBIDDEN = ("autodiff_numpy", "autograder")
 MESSAGE_LIMIT = 2000  # characters of an error message
@@ -99,17 +98,10 @@ def serve(requests, results, folder, package):
         return
     while True:
         try:
-            header, arrays = protocol.receive(requests)
+            probe, arrays = protocol.receive(lambda n: protocol.read_exactly(requests, n))
         except EOFError:
             return
-        replies, outputs = [], {}
-        for i, probe in enumerate(header["probes"]):
-            prefix = f"{i}/"
-            mine = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
-            reply, values = answer(probe, engine, mine, folder)
-            replies.append(reply)
-            outputs.update({prefix + name: value for name, value in values.items()})
-        protocol.send(results, {"replies": replies}, outputs)
+        protocol.send(results, *answer(probe, engine, arrays, folder))
 
 
 if __name__ == "__main__":

@@ -22,12 +22,11 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from .feedback import task_text, write_all
+from .feedback import save_figure, task_text, write_all, write_text
 from .grade import SEED, grade
-from .spec import load
+from .spec import CACHES, load
 
 RECORD = "record.json"
-SKIPPED = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
 
 
 def submissions(root, assignment):
@@ -52,18 +51,20 @@ def fingerprint(folder):
     digest = hashlib.sha256()
     for path in sorted(Path(folder).rglob("*")):
         relative = path.relative_to(folder)
-        if path.is_file() and not SKIPPED & set(relative.parts):
+        if path.is_file() and not CACHES & set(relative.parts):
             digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
-def grade_student(assignment, student, folder, out, seed=SEED):
-    """Grade one student into ``out/<student>/``, atomically; their record (a dict).
+def grade_student(assignment, student, folder, out, seed=SEED, digest=None):
+    """Grade one student into ``out/<student>/``, atomically; their record (a dict). ``digest`` is
+    the submission's :func:`fingerprint`, when the caller has it already.
 
     Runs in a worker process. A failure of the grader itself on this submission becomes the
     record's status, so one broken submission never stops a class run."""
     started = time.monotonic()
-    record = {"student": student, "fingerprint": fingerprint(folder), "seed": seed}
+    digest = digest or fingerprint(folder)
+    record = {"student": student, "fingerprint": digest, "seed": seed}
     staging = Path(tempfile.mkdtemp(prefix=f".{student}.", dir=out))
     try:
         result = grade(assignment, folder, seed=seed)
@@ -97,13 +98,14 @@ def _replace(staging, target):
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _done(out, student, folder, seed):
-    """The student's record if it is complete and still matches their submission, else None."""
+def _done(out, student, digest, seed):
+    """The student's record if it is complete and still matches their submission (its
+    fingerprint ``digest``), else None."""
     try:
         record = json.loads((out / student / RECORD).read_text())
     except (OSError, ValueError):
         return None
-    if record.get("seed") != seed or record.get("fingerprint") != fingerprint(folder):
+    if record.get("seed") != seed or record.get("fingerprint") != digest:
         return None
     return record
 
@@ -117,24 +119,23 @@ def grade_all(assignment, root, out, jobs=None, seed=SEED, progress=True):
     out.mkdir(parents=True, exist_ok=True)
     for leftover in out.glob(".*.*"):  # the staging folders of an interrupted run
         shutil.rmtree(leftover, ignore_errors=True)
-    records, todo = {}, []
+    records, todo = {}, {}
     for student, folder in found.items():
-        record = _done(out, student, folder, seed)
+        digest = fingerprint(folder)
+        record = _done(out, student, digest, seed)
         if record is None:
-            todo.append(student)
+            todo[student] = (assignment, student, folder, out, seed, digest)
         else:
             records[student] = record
     jobs = jobs or os.cpu_count() or 1
     with _bar(len(found), len(records), progress) as bar:
         if jobs == 1:
-            for student in todo:
-                records[student] = grade_student(assignment, student, found[student], out, seed)
+            for student, work in todo.items():
+                records[student] = grade_student(*work)
                 bar.update()
         else:
             with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures = {
-                    pool.submit(grade_student, assignment, s, found[s], out, seed): s for s in todo
-                }
+                futures = {pool.submit(grade_student, *work): s for s, work in todo.items()}
                 for future in as_completed(futures):
                     records[futures[future]] = future.result()
                     bar.update()
@@ -164,12 +165,6 @@ def _bar(total, done, shown):
     return tqdm(total=total, initial=done, unit="submission", disable=not shown, smoothing=0.1)
 
 
-def _atomic_text(path, text):
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".part") as file:
-        file.write(text)
-    os.replace(file.name, path)
-
-
 def write_gradebook(assignment, records, path):
     """``student, total, <one column per task>, status``: one row per student, written whole."""
     buffer = io.StringIO()
@@ -185,7 +180,7 @@ def write_gradebook(assignment, records, path):
                 record["status"],
             ]
         )
-    _atomic_text(path, buffer.getvalue())
+    write_text(path, buffer.getvalue())
 
 
 def diagnosis(problem):
@@ -212,8 +207,6 @@ def write_summary(assignment, records, out):
     """``summary.md`` (the score distribution, and each task's most common mistakes) and
     ``scores.png`` (a histogram of the totals)."""
     from matplotlib.figure import Figure
-
-    from autodiff_numpy.plots import save_figure
 
     totals = [r["score"] for r in records.values()]
     maximum = sum(t.points for t in assignment.tasks)
@@ -244,13 +237,11 @@ def write_summary(assignment, records, out):
             f"{full} of {len(scores)} full marks.",
         ]
         lines += [f"- {kind}: {n} student{'s' * (n > 1)}" for kind, n in counts.most_common(5)]
-    _atomic_text(out / "summary.md", "\n".join(lines) + "\n")
+    write_text(out / "summary.md", "\n".join(lines) + "\n")
     figure = Figure(figsize=(6, 3.5), layout="constrained")
     axes = figure.add_subplot()
     axes.hist(totals, bins=min(20, max(1, maximum)), range=(0, maximum), color="tab:blue")
     axes.set_xlabel(f"total (out of {maximum})")
     axes.set_ylabel("submissions")
     axes.set_title(assignment.title)
-    part = out / "scores.part.png"
-    save_figure(figure, part)
-    os.replace(part, out / "scores.png")
+    save_figure(figure, out / "scores.png")

@@ -23,20 +23,31 @@ def write_all(grade, out):
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = [
-        _write(out / "results.json", json.dumps(results(grade), indent=2)),
-        _write(out / "feedback.md", markdown(grade)),
-        _write(out / "feedback.html", page(grade)),
+        write_text(out / "results.json", json.dumps(results(grade), indent=2)),
+        write_text(out / "feedback.md", markdown(grade)),
+        write_text(out / "feedback.html", page(grade)),
     ]
     if grade.report is not None:
-        paths.append(_write(out / "gradients.txt", gradients(grade.report)))
+        paths.append(write_text(out / "gradients.txt", gradients(grade.report)))
         paths.append(training_curve(grade.report, out / "training_curve.png"))
     return paths
 
 
-def _write(path, text):
+def write_text(path, text):
+    """Write ``text`` to ``path`` aside, then rename it into place; returns ``path``."""
     with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".part") as file:
         file.write(text)
     os.replace(file.name, path)
+    return path
+
+
+def save_figure(figure, path):
+    """Save a matplotlib figure as a PNG at ``path``, aside then renamed into place."""
+    from autodiff_numpy.plots import save_figure  # matplotlib: 0.3 s to import
+
+    part = path.with_name(path.stem + ".part.png")
+    save_figure(figure, part)
+    os.replace(part, path)
     return path
 
 
@@ -188,18 +199,11 @@ def gradients(report):
 
 def training_curve(report, path):
     """The submission's training curve over the reference's, on the same axes."""
-    from autodiff_numpy.plots import (  # matplotlib: 0.3 s to import
-        plot_training_curves,
-        save_figure,
-    )
+    from autodiff_numpy.plots import plot_training_curves  # matplotlib: 0.3 s to import
 
     curves = {}
     if report.submission is not None and "losses" in report.submission:
         curves["your code"] = report.submission["losses"]
     curves["reference"] = report.reference["losses"]
     title = "Training loss" if len(curves) == 2 else "Training loss (your code could not train)"
-    figure = plot_training_curves(curves, title=title, ylabel="average loss")
-    part = path.with_name(path.stem + ".part.png")
-    save_figure(figure, part)
-    os.replace(part, path)
-    return path
+    return save_figure(plot_training_curves(curves, title=title, ylabel="average loss"), path)

@@ -7,6 +7,7 @@ does (fail to import, raise, hang, exit, flood its output), every task gets a sc
 a failure of the submission is a result, never a crash of the grader.
 """
 
+import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,18 +89,34 @@ def grade(name, submission, seed=SEED, limits=None, budget=None):
         return Grade(assignment, results, None, "", "", time.monotonic() - started, "not run")
     with box:
         box.start()  # the child imports the submission while the grader draws its cases
-        prepared = [
-            _prepare(cases_of.CASES[task.id], np.random.default_rng([seed, i]))
-            for i, task in enumerate(assignment.tasks)
-        ]
+        prepared = _reference(name, seed)
         results = [
             _grade_task(box, task, cases, expected, budget, end)
             for task, (cases, expected) in zip(assignment.tasks, prepared, strict=True)
         ]
-        report = _report(box, report_probe, budget, end) if report_probe else None
+        report = _report(box, name, report_probe, budget, end) if report_probe else None
         stdout, stderr = box.output()
         isolation = box.isolation
     return Grade(assignment, results, report, stdout, stderr, time.monotonic() - started, isolation)
+
+
+@functools.lru_cache(maxsize=8)
+def _reference(name, seed):
+    """Every task's cases and the reference's answers to them: the same for every submission, so
+    a grader that grades a class works them out once."""
+    cases_of = suite(name)
+    return [
+        _prepare(cases_of.CASES[task.id], np.random.default_rng([seed, i]))
+        for i, task in enumerate(load().assignment(name).tasks)
+    ]
+
+
+@functools.lru_cache(maxsize=8)
+def _reference_report(name):
+    """The report's numbers from the reference, worked out once like :func:`_reference`."""
+    probe = suite(name).REPORT
+    params = {k: v for k, v in probe.items() if k != "script"}
+    return probes.report(autodiff_numpy, {}, str(ROOT / probe["script"]), **params)
 
 
 def _prepare(make_cases, rng):
@@ -127,46 +144,42 @@ def _grade_task(box, task, cases, expected, budget, end):
             problems.append(f"{left} more case{'s' * (left > 1)} not run: the task's time ran out")
             break
         try:
-            header, got = box.call(
-                {"probes": [case.request()]},
-                {f"0/{name}": array for name, array in case.arrays.items()},
+            reply, got = box.call(
+                case.request(),
+                case.arrays,
                 deadline,
                 f"running Task {task.id}'s cases ({deadline - started:.0f} s for all {len(cases)})",
             )
-            replies = header.get("replies")
-            if not isinstance(replies, list) or len(replies) != 1:
-                raise ChildFailed("the process running your code sent an answer of the wrong form")
         except ChildFailed as failure:
             if box.import_error is not None:  # the same for every case: say it once
                 return TaskResult(task, 0.0, labels, [str(failure)], time.monotonic() - started)
             problems.append(f"{case.label}: {failure}")
             continue
-        wrong = judge(case, answer, replies[0], {n[2:]: v for n, v in got.items()})
+        wrong = judge(case, answer, reply, got)
         problems += wrong
         right += not wrong
     score = round(task.points * right / len(cases), 2)
     return TaskResult(task, score, labels, problems, time.monotonic() - started)
 
 
-def _report(box, probe, budget, end):
+def _report(box, name, probe, budget, end):
     """The report's numbers from the submission's code (in the child) and from the reference
     (here, meanwhile)."""
     params = {k: v for k, v in probe.items() if k != "script"}
     script = str(box.harness / "assignment_script.py")
     deadline = min(time.monotonic() + budget.task_seconds, end)
     try:
-        box.send({"probes": [{"name": "report", "params": {**params, "script": script}}]}, {})
+        box.send({"name": "report", "params": {**params, "script": script}}, {})
         sent = None
     except ChildFailed as failure:
         sent = str(failure)
-    reference = probes.report(autodiff_numpy, {}, str(ROOT / probe["script"]), **params)
+    reference = _reference_report(name)
     if sent is not None:
         return Report(reference, None, sent)
     try:
-        header, got = box.receive(deadline, "the report's training run")
-        reply = header["replies"][0]
-    except (ChildFailed, KeyError, IndexError, TypeError) as failure:
+        reply, got = box.receive(deadline, "the report's training run")
+    except ChildFailed as failure:
         return Report(reference, None, str(failure))
-    if not reply["ok"]:
-        return Report(reference, None, reply["error"])
-    return Report(reference, {k.partition("/")[2]: v for k, v in got.items()})
+    if not reply.get("ok"):
+        return Report(reference, None, reply.get("error", "an answer of the wrong form"))
+    return Report(reference, got)

@@ -20,13 +20,12 @@ import tomllib
 import zipfile
 from pathlib import Path
 
-from .spec import ASSIGNMENTS, REFERENCE, ROOT, SOLUTIONS, load
+from .spec import ASSIGNMENTS, CACHES, REFERENCE, ROOT, SOLUTIONS, load
 from .suites import suite
 
 GRADER = Path(__file__).resolve().parent
 NEEDED = ("numpy", "matplotlib", "tqdm")  # the grader's imports (tqdm: grade-all's); no Jupyter
 EXECUTABLE, READABLE = 0o755, 0o644
-SKIPPED = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
 
 
 def requirements(pyproject=ROOT / "pyproject.toml"):
@@ -59,7 +58,7 @@ def contents(name):
     """``{path in the zip: file}``: every file grading assignment ``name`` reads."""
     load().assignment(name)  # a clear error for an unknown assignment
     files = [path for package in (GRADER, REFERENCE) for path in package.rglob("*.py")]
-    files = [path for path in files if not SKIPPED & set(path.relative_to(ROOT).parts)]
+    files = [path for path in files if not CACHES & set(path.relative_to(ROOT).parts)]
     files += [SOLUTIONS / "tasks.toml", *answer_keys(name)]
     report = getattr(suite(name), "REPORT", None)
     if report:  # the released script, run with the submission; the reference's, run by the grader

@@ -34,7 +34,9 @@ from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
 from nbgrader.preprocessors.base import NbGraderPreprocessor  # noqa: E402
 from nbgrader.utils import capture_log  # noqa: E402
 
-NOT_COPIED = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".pytest_cache"]
+from .spec import CACHES  # noqa: E402
+
+NOT_COPIED = [*sorted(CACHES), "*.pyc"]
 
 
 class StripHiddenTracebacks(NbGraderPreprocessor):

@@ -5,21 +5,28 @@ for a gradient an input did not get). ``engine`` is the package under test: the 
 ``mygrad`` in the child process, the reference ``autodiff_numpy`` in the grader. The same probe runs
 on both, so the two answers are computed the same way and differ only by the engine.
 
-Shipped into the child's folder beside ``child.py``: it imports nothing but the standard library
-and NumPy, and holds no answer (the inputs come from the grader, and the expected results never
-leave it).
+Shipped into the child's folder with ``child.py``: it imports nothing but the standard library,
+NumPy and its neighbour ``stand_ins.py``, and holds no answer (the inputs come from the grader,
+and the expected results never leave it).
 """
 
 import importlib
 import importlib.util
+import sys
 
 import numpy as np
+
+from .stand_ins import GradientDescent, loop_add_windows, sort_by_counting_uses
 
 
 def functional(engine):
     """``engine.nn.functional``, imported only by the probes that need it: a task that does not use
     the layers is still graded when they do not import."""
     return _submodule(engine, "nn.functional")
+
+
+def conv(engine):
+    return _submodule(engine, "nn.conv")
 
 
 def _submodule(engine, name):
@@ -67,10 +74,6 @@ OPS = {
 }
 
 
-def conv(engine):
-    return _submodule(engine, "nn.conv")
-
-
 def _tuples(params):
     """JSON turns tuples into lists; an axis or a shape must be a tuple again."""
     return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
@@ -107,17 +110,6 @@ def conv_rule(engine, arrays, op, n_inputs, params=None):
         module._add_windows = own
 
 
-def loop_add_windows(window_grads, shape, stride):
-    """col2im one window at a time: each window's gradient added onto the pixels it came from."""
-    n, c, h_out, w_out, kh, kw = window_grads.shape
-    out = np.zeros(shape, dtype=window_grads.dtype)
-    for i in range(h_out):
-        for j in range(w_out):
-            top, left = i * stride[0], j * stride[1]
-            out[:, :, top : top + kh, left : left + kw] += window_grads[:, :, i, j]
-    return out
-
-
 def add_windows(engine, arrays, shape, stride):
     return {"value": conv(engine)._add_windows(arrays["window_grads"], tuple(shape), tuple(stride))}
 
@@ -125,7 +117,7 @@ def add_windows(engine, arrays, shape, stride):
 def optimizer(engine, arrays, kind, settings, lrs, missing=()):
     """Step ``SGD`` or ``Adam`` with the given gradients (``missing``: the ``[step, parameter]``
     pairs without one) and learning rates; the parameters after each step."""
-    optim = importlib.import_module(f"{engine.__name__}.optim")
+    optim = _submodule(engine, "optim")
     n = len([name for name in arrays if name.startswith("start")])
     params = [engine.Tensor(arrays[f"start{i}"].copy(), requires_grad=True) for i in range(n)]
     stepper = getattr(optim, kind)(params, **settings)
@@ -169,27 +161,8 @@ def dropout(engine, arrays, p, seed):
     }
 
 
-class GradientDescent:
-    """``p -= lr * grad``: the plainest optimizer, so that a training loop is graded alone. It keeps
-    the gradients it is given at each step."""
-
-    def __init__(self, params, lr):
-        self.params, self.lr, self.seen = list(params), lr, []
-
-    def zero_grad(self):
-        for p in self.params:
-            p.grad = None
-
-    def step(self):
-        self.seen.append([None if p.grad is None else p.grad.copy() for p in self.params])
-        for p in self.params:
-            p.data -= self.lr * p.grad
-
-
 def _module(path, engine, package="mygrad"):
     """The module at ``path``, importing ``package`` as ``engine`` (the reference, in the grader)."""
-    import sys
-
     spec = importlib.util.spec_from_file_location("graded_module", path)
     module = importlib.util.module_from_spec(spec)
     if engine.__name__ == package:
@@ -207,13 +180,18 @@ def _module(path, engine, package="mygrad"):
     return module
 
 
+def _linear(engine, weight, bias):
+    """A ``Linear`` layer of the engine, with the given weights."""
+    layer = _submodule(engine, "nn").Linear(*weight.shape, rng=0)
+    layer.weight.data[...], layer.bias.data[...] = weight, bias
+    return layer
+
+
 def training(engine, arrays, module, lr, batches):
     """One ``train_epoch`` of a linear model with the MSE loss and plain gradient descent over
     the given batches: the gradients at each step, the weights after, and the loss it returns."""
     train = _module(module, engine)
-    nn = importlib.import_module(f"{engine.__name__}.nn")
-    model = nn.Linear(*arrays["weight"].shape, rng=0)
-    model.weight.data[...], model.bias.data[...] = arrays["weight"], arrays["bias"]
+    model = _linear(engine, arrays["weight"], arrays["bias"])
     data = [(arrays[f"X{k}"], arrays[f"y{k}"]) for k in range(batches)]
     stepper = GradientDescent(model.parameters(), lr)
     loss = train.train_epoch(model, functional(engine).mse_loss, stepper, data)
@@ -228,9 +206,7 @@ def training(engine, arrays, module, lr, batches):
 def prediction(engine, arrays, module):
     """``predict`` of a linear model with the given weights, in training mode before and after."""
     train = _module(module, engine)
-    nn = importlib.import_module(f"{engine.__name__}.nn")
-    model = nn.Linear(*arrays["weight"].shape, rng=0)
-    model.weight.data[...], model.bias.data[...] = arrays["weight"], arrays["bias"]
+    model = _linear(engine, arrays["weight"], arrays["bias"])
     model.train()
     classes = train.predict(model, arrays["X"])
     return {"classes": classes, "training mode after": model.training}
@@ -265,7 +241,7 @@ def _edges(arrays):
 
 def topological(engine, arrays):
     """``topological_order`` of a graph of stand-in nodes, as the nodes' indices."""
-    graph = importlib.import_module(f"{engine.__name__}.graph")
+    graph = _submodule(engine, "graph")
     edges = _edges(arrays)
     budget = [10 * (len(edges) + sum(map(len, edges))) + 10]
     nodes = []
@@ -318,27 +294,6 @@ def value_op(engine, arrays, op, plain=()):
     }
 
 
-def counted_order(root):
-    """A topological order by counting uses (Kahn's algorithm): the grader's own sort, handed to
-    ``backward()`` so that it is graded without the student's ``topological_order``."""
-    uses, todo = {root: 0}, [root]
-    while todo:
-        for parent in todo.pop()._parents:
-            if parent not in uses:
-                uses[parent] = 0
-                todo.append(parent)
-            uses[parent] += 1
-    order, ready = [], [root]
-    while ready:
-        node = ready.pop()
-        order.append(node)
-        for parent in node._parents:
-            uses[parent] -= 1
-            if uses[parent] == 0:
-                ready.append(parent)
-    return order[::-1]
-
-
 def value_backward(engine, arrays, calls):
     """``backward()``, called ``calls`` times on the last node of a graph of Values built by hand
     (each node's parents and local derivatives given); every node's ``grad``."""
@@ -352,10 +307,10 @@ def value_backward(engine, arrays, calls):
                 1.0, _op="f", _parents=tuple(nodes[j] for j in parents), _local_grads=grads
             )
         )
-    modules = [importlib.import_module(f"{engine.__name__}.{name}") for name in ("value", "graph")]
+    modules = [_submodule(engine, name) for name in ("value", "graph")]
     sorts = [module.topological_order for module in modules]
     for module in modules:
-        module.topological_order = counted_order
+        module.topological_order = sort_by_counting_uses
     try:
         for _ in range(calls):
             nodes[-1].backward()
@@ -385,11 +340,11 @@ def unbroadcast(engine, arrays, shape):
 def layers(engine, arrays):
     """Linear -> Sigmoid -> Linear -> ReLU as a Sequential, with the given weights; also ReLU and
     Sigmoid alone on the input."""
-    nn = importlib.import_module(f"{engine.__name__}.nn")
-    first, second = nn.Linear(*arrays["w1"].shape, rng=0), nn.Linear(*arrays["w2"].shape, rng=0)
-    for layer, w, b in ((first, "w1", "b1"), (second, "w2", "b2")):
-        layer.weight.data[...] = arrays[w]
-        layer.bias.data[...] = arrays[b]
+    nn = _submodule(engine, "nn")
+    first, second = (
+        _linear(engine, arrays["w1"], arrays["b1"]),
+        _linear(engine, arrays["w2"], arrays["b2"]),
+    )
     model = nn.Sequential(first, nn.Sigmoid(), second, nn.ReLU())
     x = engine.Tensor(arrays["x"])
     return {
@@ -402,9 +357,7 @@ def layers(engine, arrays):
 def report(engine, arrays, script, seed, epochs, lr):
     """Assignment 1's report numbers from its script, run on ``engine``: the gradients of the
     first layer at initialisation and the loss of each epoch."""
-    spec = importlib.util.spec_from_file_location("assignment_script", script)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _module(script, engine)
     X, y = module.make_moons(200, noise=0.1, rng=seed)
     model = module.build_model(seed)
     weight_grad, bias_grad = module.initial_gradients(model, X, y)

@@ -58,9 +58,10 @@ def read_exactly(fd, n):
     return b"".join(chunks)
 
 
-def receive(fd):
-    """The next message on ``fd``: ``(header, arrays)``. Blocks; raises EOFError at the end."""
-    (length,) = LENGTH.unpack(read_exactly(fd, LENGTH.size))
+def receive(read):
+    """The next message, ``(header, arrays)``, read with ``read(n)`` (which returns ``n`` bytes or
+    raises): ``read_exactly`` on a file descriptor, or a reader with a deadline."""
+    (length,) = LENGTH.unpack(read(LENGTH.size))
     if length > MAX_BYTES:
         raise ProtocolError(f"a message of {length:,} bytes, more than the {MAX_BYTES:,} allowed")
-    return decode(read_exactly(fd, length))
+    return decode(read(length))

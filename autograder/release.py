@@ -13,10 +13,10 @@ import shutil
 from pathlib import Path
 
 from . import holes as cut
-from .spec import ASSIGNMENTS, REFERENCE, ROOT, SOLUTIONS, load
+from .spec import ASSIGNMENTS, CACHES, REFERENCE, ROOT, SOLUTIONS, load
 
 # Never released: caches, and what running things inside solutions/ leaves behind.
-SKIPPED = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".benchmarks", "figures"}
+SKIPPED = CACHES | {".benchmarks", "figures"}
 
 
 def student_sources(spec, name):

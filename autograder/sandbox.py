@@ -2,7 +2,8 @@
 
 The grader never runs student code in its own process: code that runs beside a check can defeat
 it. :class:`Sandbox` makes a throw-away copy of the submission and a folder with the child's own
-code (``child.py``, ``probes.py``, ``protocol.py``), and starts ``child.py`` there:
+code (``child.py``, and ``probes.py``, ``protocol.py`` and ``stand_ins.py`` as its package
+``grading``), and starts ``child.py`` there:
 
 - with an environment holding nothing of the grader's (no ``PYTHONPATH``, a ``HOME`` of its own,
   one BLAS thread) and Python's isolated mode, and an import hook that refuses the reference and
@@ -35,12 +36,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import fence, protocol
-from .spec import REFERENCE, SOLUTIONS
+from .spec import CACHES, REFERENCE, SOLUTIONS
 
 HERE = Path(__file__).resolve().parent
-CHILD_FILES = ("child.py", "probes.py", "protocol.py")
+# The child's code: child.py, and beside it the package ``grading`` of the modules it uses.
+CHILD_PACKAGE = ("probes.py", "protocol.py", "stand_ins.py")
 UNSHARE = shutil.which("unshare")  # util-linux's, to give the child a PID namespace
-IGNORED = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", ".pytest_cache", "*.pyc")
+IGNORED = shutil.ignore_patterns(*CACHES, "*.pyc")
 
 
 @dataclass(frozen=True)
@@ -109,9 +111,11 @@ class Sandbox:
                 f"the submission's files could not be copied: {_first(error)}"
             ) from None
         self.harness = self.scratch / "harness"
-        self.harness.mkdir()
-        for name in CHILD_FILES:
-            shutil.copyfile(HERE / name, self.harness / name)
+        (self.harness / "grading").mkdir(parents=True)
+        shutil.copyfile(HERE / "child.py", self.harness / "child.py")
+        (self.harness / "grading" / "__init__.py").touch()
+        for name in CHILD_PACKAGE:
+            shutil.copyfile(HERE / name, self.harness / "grading" / name)
         for name, source in (extra or {}).items():
             shutil.copyfile(source, self.harness / name)
         (self.scratch / "tmp").mkdir()
@@ -189,7 +193,7 @@ class Sandbox:
             self.start()
         if not self.ready:
             try:
-                ready, _ = self._receive(
+                ready, _ = self.receive(
                     self.launched + self.limits.start_seconds, "importing your code"
                 )
                 error = None if ready.get("ready") else ready.get("error", "it did not start")
@@ -207,14 +211,8 @@ class Sandbox:
 
     def receive(self, deadline, doing="running your code"):
         """The answer to the request sent last (see :meth:`call`)."""
-        return self._receive(deadline, doing)
-
-    def _receive(self, deadline, doing):
         try:
-            length = protocol.LENGTH.unpack(self._read(protocol.LENGTH.size, deadline, doing))[0]
-            if length > protocol.MAX_BYTES:
-                raise protocol.ProtocolError(f"an answer of {length:,} bytes")
-            return protocol.decode(self._read(length, deadline, doing))
+            return protocol.receive(lambda n: self._read(n, deadline, doing))
         except protocol.ProtocolError as error:
             self.stop()
             raise ChildFailed(

@@ -8,6 +8,9 @@ ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "autodiff_numpy"
 SOLUTIONS = ROOT / "solutions"
 ASSIGNMENTS = ROOT / "assignments"
+# What running Python, Jupyter and pytest leave in a folder: never part of an assignment or a
+# submission, so never released, copied, bundled or fingerprinted.
+CACHES = frozenset({"__pycache__", ".ipynb_checkpoints", ".pytest_cache"})
 
 
 @dataclass(frozen=True)

@@ -11,19 +11,18 @@ import pytest
 
 from autograder import holes
 from autograder.release import release, release_assignment
-from autograder.spec import ASSIGNMENTS, SOLUTIONS, load
+from autograder.spec import ASSIGNMENTS, CACHES, SOLUTIONS, load
 
 SPEC = load()
 RELEASED = [a for a in SPEC.assignments if (SOLUTIONS / a.name).is_dir()]
 TASKS = [(a, t) for a in RELEASED for t in a.tasks]
-SKIPPED = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints"}
 
 
 def files(folder):
     return {
         p.relative_to(folder).as_posix(): p.read_bytes()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and not SKIPPED & set(p.relative_to(folder).parts)
+        if p.is_file() and not CACHES & set(p.relative_to(folder).parts)
     }
 
 
@@ -63,7 +62,7 @@ def failures(tests):
 def fresh(tmp_path_factory):
     """A release made now, from a copy of solutions/, into a temporary folder."""
     root = tmp_path_factory.mktemp("course")
-    shutil.copytree(SOLUTIONS, root / "solutions", ignore=shutil.ignore_patterns(*SKIPPED))
+    shutil.copytree(SOLUTIONS, root / "solutions", ignore=shutil.ignore_patterns(*CACHES))
     release(solutions=root / "solutions", assignments=root / "assignments")
     return root
 

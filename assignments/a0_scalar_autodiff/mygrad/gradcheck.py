@@ -108,8 +108,10 @@ def compare_gradient(name, expected, got, rtol=1e-5, atol=1e-7):
 def numerical_gradients(f, inputs, upstream, eps=1e-6):
     """Centred-difference gradients of ``sum(upstream * f(*inputs))`` with respect to each input.
 
-    ``f`` takes and returns NumPy arrays; ``inputs`` are float64 arrays (restored after use).
+    ``f`` takes and returns NumPy arrays; each input (an array, a list or a number) is varied on a
+    float64 copy of its own, so the caller's arrays are never touched.
     """
+    inputs = [np.array(x, dtype=np.float64) for x in inputs]
     grads = []
     for x in inputs:
         grad = np.zeros_like(x)

@@ -1,32 +1,18 @@
 """Checking a backward rule against finite differences, with a message a student can act on.
 
-Shipped into every assignment as ``tests/checks.py`` (it imports nothing but NumPy), and used by
-the grader. A rule is checked on ``L = sum(g * f(inputs))`` for a random upstream gradient ``g``:
-with an all-ones ``g`` a rule that ignores its upstream gradient would pass. The expected gradient
-is the centred difference of the *forward*, which the assignment gives complete.
+Shipped into every assignment as ``tests/checks.py``, and used by the grader. A rule is checked on
+``L = sum(g * f(inputs))`` for a random upstream gradient ``g``: with an all-ones ``g`` a rule that
+ignores its upstream gradient would pass. The expected gradient is the centred difference of the
+*forward*, which the assignment gives complete, taken with the engine's own ``gradcheck`` (never a
+task); summing a gradient back to its input's shape is the checker's own, as students write the
+engine's (``unbroadcast``).
 """
 
 import numpy as np
 
+from mygrad.gradcheck import numerical_gradients, relative_error
+
 RTOL, ATOL = 1e-5, 1e-7
-
-
-def numerical_gradients(forward, arrays, upstream, eps=1e-6):
-    """Centred differences of ``sum(upstream * forward(*arrays))`` for each array (float64)."""
-    arrays = [np.array(a, dtype=np.float64) for a in arrays]
-    grads = []
-    for x in arrays:
-        grad = np.zeros_like(x)
-        for index in np.ndindex(x.shape):
-            original = x[index]
-            x[index] = original + eps
-            above = np.sum(upstream * forward(*arrays))
-            x[index] = original - eps
-            below = np.sum(upstream * forward(*arrays))
-            x[index] = original
-            grad[index] = (above - below) / (2 * eps)
-        grads.append(grad)
-    return grads
 
 
 def sum_to_shape(grad, shape):
@@ -40,12 +26,15 @@ def sum_to_shape(grad, shape):
     return grad
 
 
-def relative_error(a, b):
-    """CS231n's ``|a - b| / max(|a|, |b|)``, 0 where both are 0."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    scale = np.maximum(np.abs(a), np.abs(b))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(scale > 0, np.abs(a - b) / scale, 0.0)
+def summed_back(grad, shape):
+    """``grad`` summed back to an input's ``shape`` when it has the shape of a result the input was
+    broadcast into (``Tensor.backward`` does that for every rule); as it is otherwise."""
+    if grad is None or np.shape(grad) == tuple(shape) or np.ndim(grad) < len(shape):
+        return grad
+    tail = np.shape(grad)[np.ndim(grad) - len(shape) :]
+    if not all(n == 1 or n == m for n, m in zip(shape, tail, strict=True)):
+        return grad
+    return sum_to_shape(grad, shape)
 
 
 def close(a, b):
@@ -141,8 +130,7 @@ def check_rule(op, forward, rule, arrays, names=None, seed=0):
         )
     failures = []
     for name, x, e, g, g2 in zip(names, arrays, expected, got, doubled, strict=True):
-        if g is not None and np.shape(g) != x.shape and np.ndim(g) >= x.ndim:
-            g, g2 = sum_to_shape(g, x.shape), (None if g2 is None else sum_to_shape(g2, x.shape))
+        g, g2 = summed_back(g, x.shape), summed_back(g2, x.shape)
         message = compare(f"{op}: the gradient with respect to {name}", e, g, g2)
         if message:
             failures.append(message)

@@ -6,8 +6,8 @@ compared with finite differences of that forward. A failure names the operation,
 element, expected vs got, the relative error and, where it can tell, the likely mistake.
 
 Task 3.1's backward needs col2im (``_add_windows``), which is Task 3.2's: its tests swap in
-``loop_add_windows`` below, so Task 3.1 can be done first, and a mistake in your col2im shows up in
-Task 3.2's tests, not in Task 3.1's.
+``loop_add_windows`` (``stand_ins.py``), so Task 3.1 can be done first, and a mistake in your
+col2im shows up in Task 3.2's tests, not in Task 3.1's.
 """
 
 import numpy as np
@@ -16,6 +16,7 @@ from checks import check_rule
 from mygrad import Tensor
 from mygrad.nn import conv
 from mygrad.nn.conv import _add_windows, conv2d, max_pool2d
+from stand_ins import loop_add_windows
 
 rng = np.random.default_rng(2024)
 
@@ -72,16 +73,6 @@ def loop_max_pool2d_grad(x, g, kernel, stride):
         a, b = next((a, b) for a in range(kh) for b in range(kw) if window[a, b] == window.max())
         grad[image, channel, i * sh + a, j * sw + b] += g[index]
     return grad
-
-
-def loop_add_windows(window_grads, shape, stride):
-    """col2im one entry at a time: entry (a, b) of window (i, j) came from pixel (i*sh+a, j*sw+b)."""
-    sh, sw = stride
-    out = np.zeros(shape)
-    for index in np.ndindex(window_grads.shape):
-        image, channel, i, j, a, b = index
-        out[image, channel, i * sh + a, j * sw + b] += window_grads[index]
-    return out
 
 
 @pytest.fixture

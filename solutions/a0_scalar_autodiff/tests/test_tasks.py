@@ -9,8 +9,8 @@ Tasks are independent:
   its derivatives in closed form, and centred finite differences of the function. They never call
   ``backward()``.
 - Task 0.4 runs ``backward()`` on graphs whose ``_parents`` and ``_local_grads`` are set by hand,
-  and hands it a topological sort written in this file, so it needs neither the operations nor
-  Task 0.1.
+  and hands it a topological sort of the tests' own (``stand_ins.py``), so it needs neither the
+  operations nor Task 0.1.
 - Task 0.5 checks the numbers of ``by_hand.py``: the forward pass here, the backward pass only in
   form (its numbers are the exercise; the grader checks them).
 
@@ -32,6 +32,7 @@ import pytest
 from checks import check_rule, numerical_gradients
 from mygrad import Value
 from mygrad.graph import topological_order
+from stand_ins import sort_by_counting_uses
 
 
 def close(got, expected, rel=1e-9, abs=1e-12):
@@ -453,30 +454,6 @@ def test_an_input_used_twice_is_a_parent_twice(name, make, derivatives):
 # ---------------------------------------------------------------------------------------------
 # Task 0.4: backward, on graphs built by hand
 # ---------------------------------------------------------------------------------------------
-
-
-def sort_by_counting_uses(root):
-    """A topological order of root's graph, root last (Kahn's algorithm): the tests' own sort.
-
-    Task 0.4's tests hand it to backward() in place of topological_order, so they pass before
-    Task 0.1 is done. It is a valid order, but not the one a depth-first search gives.
-    """
-    uses, todo = {root: 0}, [root]  # how often each node is a parent in the graph
-    while todo:
-        for parent in todo.pop()._parents:
-            if parent not in uses:
-                uses[parent] = 0
-                todo.append(parent)
-            uses[parent] += 1
-    order, ready = [], [root]
-    while ready:
-        node = ready.pop()
-        order.append(node)
-        for parent in node._parents:
-            uses[parent] -= 1
-            if uses[parent] == 0:
-                ready.append(parent)
-    return order[::-1]
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@
   engine finds through it with finite differences of that computation; ``dropout`` is checked by
   its values: the fraction zeroed, the scaling of the rest, the identity in evaluation, the same
   mask for the same seed, and a gradient that flows through the kept entries.
-* Task 2.4: ``train_epoch`` runs with an optimizer written here (plain gradient descent, so it
-  needs no Task 2.2) and a loss from assignment 1, and its steps are compared with the same epoch
-  in NumPy; ``predict`` is checked on models whose outputs are known; and a small network trained
-  with your ``train_epoch`` must classify held-out moons.
+* Task 2.4: ``train_epoch`` runs with the tests' own optimizer (``stand_ins.GradientDescent``,
+  plain gradient descent, so it needs no Task 2.2) and a loss from assignment 1, and its steps are
+  compared with the same epoch in NumPy; ``predict`` is checked on models whose outputs are
+  known; and a small network trained with your ``train_epoch`` must classify held-out moons.
 
 A task's tests need no other task of this assignment.
 """
@@ -23,6 +23,7 @@ from checks import check_op, check_rule
 from mygrad import Tensor, manual_seed, nn, optim
 from mygrad.data import DataLoader, make_moons
 from mygrad.nn import functional as F
+from stand_ins import GradientDescent
 from train import accuracy, predict, train_epoch
 
 rng = np.random.default_rng(2025)
@@ -508,25 +509,6 @@ def test_dropout_gradient_flows_through_the_kept_entries():
 
 
 # ------------------------------------------------------------------ Task 2.4: training by mini-batches
-
-
-class GradientDescent:
-    """The plainest optimizer, ``p -= lr * grad``, written here so that Task 2.4 needs no Task 2.2.
-
-    It keeps a copy of the gradients it is given at every step, for the tests to check.
-    """
-
-    def __init__(self, params, lr):
-        self.params, self.lr, self.seen = list(params), lr, []
-
-    def zero_grad(self):
-        for p in self.params:
-            p.grad = None
-
-    def step(self):
-        self.seen.append([None if p.grad is None else p.grad.copy() for p in self.params])
-        for p in self.params:
-            p.data -= self.lr * p.grad
 
 
 def batches_of(sizes, n_in=3, n_out=2):
